@@ -1,0 +1,30 @@
+import type { AsyncSubject } from 'rxjs';
+
+/**
+ * The oneshot a request's reply travels on, as Tokio's `oneshot::Sender<V>`: the server calls
+ * `next(result)` once, then `complete()`.
+ */
+export type CallbackSender<V> = AsyncSubject<V>;
+
+/**
+ * A request message paired with the oneshot its reply goes to, and the caller's interest.
+ *
+ * The server never starts a request whose `signal` is already aborted; while the request runs,
+ * that signal's abort reaches the handler's `context.signal`.
+ *
+ * @example
+ * const reply = new AsyncSubject<Result<MyResponse, Error>>();
+ * await channel.send(SparkGenericModuleMessage.Request(new CallbackWrapper(msg, reply)));
+ * const result = await lastValueFrom(reply);
+ */
+export class CallbackWrapper<T, V> {
+  readonly message: T;
+  readonly sender: CallbackSender<V>;
+  readonly signal?: AbortSignal;
+
+  constructor(message: T, sender: CallbackSender<V>, signal?: AbortSignal) {
+    this.message = message;
+    this.sender = sender;
+    if (signal !== undefined) this.signal = signal;
+  }
+}

@@ -1,0 +1,34 @@
+export { CallbackWrapper, type CallbackSender } from './callback-wrapper.js';
+export { SparkChannelCancellationToken, type SparkChannelCancellationTrait } from './cancellation-token.js';
+export {
+  type DispatcherOptions,
+  type RequestOptions,
+  type ResponseGuard,
+  SparkGenericModuleDispatcher,
+} from './dispatcher.js';
+export type { HandlerContext, SparkGenericModuleHandler } from './handler.js';
+export { ModuleChannel } from './module-channel.js';
+export { SparkGenericModuleMessage } from './module-message.js';
+export {
+  type ModuleError,
+  type ModuleServer,
+  type ModuleServerLogger,
+  type ModuleServerOptions,
+  type ModuleServerStats,
+  runModuleServer,
+} from './module-server.js';
+export {
+  err,
+  intoResult,
+  type IntoResult,
+  isErr,
+  isOk,
+  ok,
+  type Result,
+  resultFrom,
+  tryResult,
+  unwrap,
+  unwrapOr,
+} from './result.js';
+export { spawnModule, type SpawnedModule, type SpawnModuleOptions } from './spawn-module.js';
+export { isSparkChannelError, SparkChannelError, type SparkChannelErrorCode } from './spark-channel-error.js';

@@ -1,0 +1,17 @@
+/**
+ * The private protocol between a channel, its server and its dispatchers. Symbol keys keep it
+ * off the public surface (they are never exported from the package root).
+ */
+export const kAttach = Symbol('spark-channel.attach');
+export const kTake = Symbol('spark-channel.take');
+export const kClose = Symbol('spark-channel.close');
+export const kOffer = Symbol('spark-channel.offer');
+export const kWhenStopped = Symbol('spark-channel.whenStopped');
+export const kIsStopped = Symbol('spark-channel.isStopped');
+
+/** The server side of a channel: told when a message may be waiting. */
+export interface ChannelConsumer {
+  wake(): void;
+}
+
+export const RESOLVED: Promise<void> = Promise.resolve();

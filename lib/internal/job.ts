@@ -1,0 +1,62 @@
+import type { CallbackWrapper } from '../callback-wrapper.js';
+import type { HandlerContext } from '../handler.js';
+import type { Result } from '../result.js';
+
+/**
+ * One message being handled: the handler's context, and the server's bookkeeping for it. The
+ * context's AbortController is made only when the handler reads `signal`, so a handler that never
+ * looks pays nothing for it.
+ */
+export class Job implements HandlerContext {
+  /** Set once the message's outcome is decided (answered, failed, or abandoned by a stop). */
+  settled = false;
+  #controller: AbortController | undefined;
+  #abortReason: unknown;
+  #aborted = false;
+  #unlink: (() => void) | undefined;
+
+  constructor(
+    readonly kind: 'request' | 'command',
+    readonly message: unknown,
+    readonly wrapper: CallbackWrapper<unknown, Result<unknown, unknown>> | undefined,
+  ) {}
+
+  get signal(): AbortSignal {
+    return (this.#controller ??= this.#createController()).signal;
+  }
+
+  /** The work is no longer wanted: the server stopped. */
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#abortReason = reason;
+    this.#unlink?.();
+    this.#unlink = undefined;
+    this.#controller?.abort(reason);
+  }
+
+  /** The work is over: stop listening to the caller. */
+  release(): void {
+    this.#unlink?.();
+    this.#unlink = undefined;
+  }
+
+  #createController(): AbortController {
+    const controller = new AbortController();
+    if (this.#aborted) {
+      controller.abort(this.#abortReason);
+      return controller;
+    }
+    const callerSignal = this.wrapper?.signal;
+    if (callerSignal !== undefined && !this.settled) {
+      if (callerSignal.aborted) {
+        controller.abort(callerSignal.reason);
+      } else {
+        const onAbort = (): void => controller.abort(callerSignal.reason);
+        callerSignal.addEventListener('abort', onAbort, { once: true });
+        this.#unlink = () => callerSignal.removeEventListener('abort', onAbort);
+      }
+    }
+    return controller;
+  }
+}

@@ -1,0 +1,46 @@
+import { SparkChannelError, type SparkChannelErrorCode } from '../spark-channel-error.js';
+
+/** Renders a bad argument for an error message without dumping it. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value)})`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  return String(value);
+}
+
+/** `capacity`-like options: a positive integer, or `Infinity` for "no bound". */
+export function checkPositiveIntegerOrInfinity(name: string, value: unknown): number {
+  if (value === Infinity || (typeof value === 'number' && Number.isInteger(value) && value > 0)) return value;
+  throw new RangeError(`Expected \`${name}\` to be a positive integer or Infinity, got ${describe(value)}`);
+}
+
+/** `concurrency`, `limit`: a positive integer. */
+export function checkPositiveInteger(name: string, value: unknown): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value > 0) return value;
+  throw new RangeError(`Expected \`${name}\` to be a positive integer, got ${describe(value)}`);
+}
+
+/** `timeoutMs`, `intervalMs`: a positive number (`Infinity` allowed where it means "none"). */
+export function checkPositiveNumber(name: string, value: unknown, allowInfinity: boolean): number {
+  if (typeof value === 'number' && value > 0 && (allowInfinity || Number.isFinite(value))) return value;
+  const what = allowInfinity ? 'a positive number or Infinity' : 'a positive finite number';
+  throw new RangeError(`Expected \`${name}\` to be ${what}, got ${describe(value)}`);
+}
+
+/** Options bags: `undefined` or a plain object. */
+export function checkOptions(name: string, value: unknown): void {
+  if (value !== undefined && (typeof value !== 'object' || value === null)) {
+    throw new TypeError(`Expected \`${name}\` to be an object, got ${describe(value)}`);
+  }
+}
+
+export function checkAbortSignal(name: string, value: unknown): AbortSignal {
+  if (typeof AbortSignal !== 'undefined' && value instanceof AbortSignal) return value;
+  throw new TypeError(`Expected \`${name}\` to be an AbortSignal, got ${describe(value)}`);
+}
+
+/** Shorthand for the library's own failures. */
+export function failure(code: SparkChannelErrorCode, message: string, cause?: unknown): SparkChannelError {
+  return cause === undefined ? new SparkChannelError(code, message) : new SparkChannelError(code, message, { cause });
+}

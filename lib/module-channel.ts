@@ -1,0 +1,360 @@
+import { CallbackWrapper } from './callback-wrapper.js';
+import type { SparkChannelCancellationToken } from './cancellation-token.js';
+import {
+  type ChannelConsumer,
+  kAttach,
+  kClose,
+  kIsStopped,
+  kOffer,
+  kTake,
+  kWhenStopped,
+  RESOLVED,
+} from './internal/channel-internals.js';
+import { reply } from './internal/reply.js';
+import { RingQueue } from './internal/ring-queue.js';
+import { checkPositiveIntegerOrInfinity, describe, failure } from './internal/validate.js';
+import type { SparkGenericModuleMessage } from './module-message.js';
+import { err } from './result.js';
+import type { SparkChannelError } from './spark-channel-error.js';
+
+type AnyMessage = SparkGenericModuleMessage<unknown, unknown, unknown, unknown>;
+type RequestMessage = Extract<AnyMessage, { type: 'Request' }>;
+
+/** A sender waiting for room in a full channel. */
+interface Waiter {
+  readonly message: AnyMessage;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+  gone: boolean;
+}
+
+/** Tombstones are compacted away once they outnumber live entries past this many. */
+const COMPACT_AFTER = 64;
+
+/**
+ * The mailbox between dispatchers and one module server, as Tokio's `mpsc::channel(capacity)`:
+ * many senders, one server, FIFO.
+ *
+ * Messages sent before a server subscribes are kept. A bounded channel holds at most `capacity`
+ * messages the server has not started; `send` then waits for room, first come first served, and
+ * nothing is dropped. Once a Shutdown is sent or the server stops, the channel is closed and
+ * every later send is refused with `SEND_FAILED`.
+ *
+ * @example
+ * const channel = new ModuleChannel<MyMessage, MyResponse>(32);
+ * const server = runModuleServer(new MyHandler(), channel);
+ * const dispatcher = new SparkGenericModuleDispatcher(channel);
+ */
+export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
+  /** The most messages held that the server has not started; `Infinity` when unbounded. */
+  readonly capacity: number;
+
+  readonly #queue = new RingQueue<AnyMessage>();
+  #size = 0;
+  #tombstones = 0;
+  readonly #waiters = new RingQueue<Waiter>();
+  #waiting = 0;
+  #closed = false;
+  #stopped = false;
+  #consumer: ChannelConsumer | undefined;
+  // Abort listeners of queued or waiting requests that carry a signal, so they can leave at once.
+  readonly #watched = new Map<AnyMessage, () => void>();
+  #whenStopped: { promise: Promise<void>; resolve: () => void } | undefined;
+
+  /**
+   * @param capacity - a positive integer, or `Infinity` (the default) for an unbounded channel.
+   * @throws RangeError naming `capacity` when it is neither.
+   */
+  constructor(capacity: number = Infinity) {
+    this.capacity = checkPositiveIntegerOrInfinity('capacity', capacity);
+  }
+
+  /** Messages accepted and not yet started by the server. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** True once a Shutdown was sent or the server stopped: every later send is refused. */
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Puts `message` in the mailbox, waiting for room if the channel is full. Resolves once the
+   * channel has accepted it.
+   *
+   * Rejects with `SEND_FAILED` when the channel is closed (or closes while waiting), with
+   * `CANCELLED` when a waiting request's signal aborts, and with a `TypeError` for a message that
+   * is not a well-formed `SparkGenericModuleMessage`.
+   *
+   * @example
+   * await channel.send(SparkGenericModuleMessage.Command({ type: 'LogEvent', event: 'login' }));
+   */
+  send(message: SparkGenericModuleMessage<M, R, C, E>): Promise<void> {
+    let settled: Promise<void> = RESOLVED;
+    this[kOffer](message, (error) => {
+      settled = Promise.reject(error);
+    }, (waiting) => {
+      settled = waiting;
+    });
+    return settled;
+  }
+
+  /**
+   * Puts `message` in the mailbox now or throws: `SEND_FAILED` when closed (closed wins over
+   * full), `CHANNEL_FULL` when there is no room (or senders are already waiting for it).
+   *
+   * @example
+   * try { channel.trySend(SparkGenericModuleMessage.Command(evt)); } catch { dropped++; }
+   */
+  trySend(message: SparkGenericModuleMessage<M, R, C, E>): void {
+    const msg = message as AnyMessage;
+    const invalid = checkMessage(msg);
+    if (invalid !== undefined) throw invalid;
+    if (this.#closed) throw sendFailed();
+    if (!this.#hasRoom()) {
+      throw failure('CHANNEL_FULL', `Channel is full: ${this.#size} of ${this.capacity} slots taken`);
+    }
+    this.#admit(msg);
+  }
+
+  /**
+   * @internal The one way in for `send` and the dispatcher: accepts at once when there is room,
+   * else joins the line. `refused` is called (synchronously or later) when it will never get in;
+   * `wait` receives the promise of a sender that has to wait.
+   */
+  [kOffer](
+    offered: SparkGenericModuleMessage<M, R, C, E>,
+    refused: (error: unknown) => void,
+    wait?: (accepted: Promise<void>) => void,
+  ): void {
+    const message = offered as AnyMessage;
+    const invalid = checkMessage(message);
+    if (invalid !== undefined) return refused(invalid);
+    if (this.#closed) return refused(sendFailed());
+    if (this.#hasRoom()) return this.#admit(message);
+    if (message.type === 'Shutdown') this.#closed = true; // later senders are refused at once
+    const waiting = new Promise<void>((resolve, reject) => {
+      this.#waitForRoom({ message, resolve, reject, gone: false });
+    });
+    if (wait === undefined) waiting.catch(refused);
+    else wait(waiting);
+  }
+
+  /** @internal Called by the server for its next message; `undefined` when none may start. */
+  [kTake](canShutdown: boolean): AnyMessage | undefined {
+    for (;;) {
+      const head = this.#queue.peek();
+      if (head === undefined) return undefined;
+      if (head.type === 'Request' && head.wrapper.signal?.aborted === true) {
+        this.#queue.shift(); // a withdrawn request: its slot was freed when it aborted
+        this.#tombstones--;
+        continue;
+      }
+      if (head.type === 'Shutdown' && !canShutdown) return undefined;
+      this.#queue.shift();
+      this.#size--;
+      if (head.type === 'Request') this.#unwatch(head);
+      if (this.#waiting > 0) this.#admitWaiters();
+      return head;
+    }
+  }
+
+  /** @internal Binds the channel to its one server. */
+  [kAttach](consumer: ChannelConsumer): void {
+    if (this.#consumer !== undefined) {
+      throw new TypeError('Expected `channel` to have no server, but a module server already runs on it');
+    }
+    this.#consumer = consumer;
+  }
+
+  /**
+   * @internal The server stopped: close for good, fail every queued request with
+   * `RECEIVE_FAILED`, refuse every waiting sender with `SEND_FAILED`, cancel queued Shutdown
+   * tokens, and release whoever waits for the stop.
+   */
+  [kClose](reason: string): void {
+    if (this.#stopped) return;
+    this.#closed = true;
+    this.#stopped = true;
+    for (let message = this.#queue.shift(); message !== undefined; message = this.#queue.shift()) {
+      if (message.type === 'Request') {
+        if (message.wrapper.signal?.aborted === true) continue;
+        this.#unwatch(message);
+        reply(message.wrapper, err(failure('RECEIVE_FAILED', `Request not answered: ${reason}`)));
+      } else if (message.type === 'Shutdown') {
+        cancelQuietly(message.token);
+      }
+    }
+    this.#size = 0;
+    this.#tombstones = 0;
+    for (let waiter = this.#waiters.shift(); waiter !== undefined; waiter = this.#waiters.shift()) {
+      if (waiter.gone) continue;
+      const error = sendFailed(reason);
+      if (waiter.message.type === 'Request') {
+        this.#unwatch(waiter.message);
+        reply(waiter.message.wrapper, err(error));
+      } else if (waiter.message.type === 'Shutdown') {
+        cancelQuietly(waiter.message.token);
+      }
+      waiter.reject(error);
+    }
+    this.#waiting = 0;
+    this.#whenStopped?.resolve();
+  }
+
+  /** @internal Resolves once the channel's server has stopped. */
+  [kWhenStopped](): Promise<void> {
+    if (this.#stopped) return RESOLVED;
+    if (this.#whenStopped === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#whenStopped = { promise, resolve };
+    }
+    return this.#whenStopped.promise;
+  }
+
+  /** @internal */
+  get [kIsStopped](): boolean {
+    return this.#stopped;
+  }
+
+  #hasRoom(): boolean {
+    return this.#waiting === 0 && this.#size < this.capacity;
+  }
+
+  #admit(message: AnyMessage): void {
+    if (message.type === 'Shutdown') this.#closed = true;
+    if (!this.#enqueue(message)) return;
+    this.#consumer?.wake();
+  }
+
+  /** Returns false when the message was a request already given up on (never queued). */
+  #enqueue(message: AnyMessage): boolean {
+    if (message.type === 'Request') {
+      const signal = message.wrapper.signal;
+      if (signal !== undefined) {
+        if (signal.aborted) {
+          reply(message.wrapper, err(cancelled(signal)));
+          return false;
+        }
+        this.#watch(message, signal, () => this.#withdrawQueued(message, signal));
+      }
+    }
+    this.#queue.push(message);
+    this.#size++;
+    return true;
+  }
+
+  #waitForRoom(waiter: Waiter): void {
+    const { message } = waiter;
+    if (message.type === 'Request' && message.wrapper.signal !== undefined) {
+      const signal = message.wrapper.signal;
+      if (signal.aborted) {
+        reply(message.wrapper, err(cancelled(signal)));
+        return waiter.reject(cancelled(signal));
+      }
+      this.#watch(message, signal, () => {
+        waiter.gone = true;
+        this.#waiting--;
+        this.#watched.delete(message);
+        const error = cancelled(signal);
+        reply(message.wrapper, err(error));
+        waiter.reject(error);
+        if (this.#waiters.length > COMPACT_AFTER && this.#waiters.length > 2 * this.#waiting) {
+          this.#waiters.retain((w) => !w.gone);
+        }
+        // The line may now start with senders that fit.
+        if (this.#waiting > 0 && this.#size < this.capacity) {
+          this.#admitWaiters();
+          this.#consumer?.wake();
+        }
+      });
+    }
+    this.#waiters.push(waiter);
+    this.#waiting++;
+  }
+
+  #admitWaiters(): void {
+    while (this.#waiting > 0 && this.#size < this.capacity) {
+      const waiter = this.#waiters.shift();
+      if (waiter === undefined) break;
+      if (waiter.gone) continue;
+      this.#waiting--;
+      if (waiter.message.type === 'Request') this.#unwatch(waiter.message);
+      this.#enqueue(waiter.message);
+      waiter.resolve();
+    }
+  }
+
+  #withdrawQueued(message: RequestMessage, signal: AbortSignal): void {
+    this.#watched.delete(message);
+    this.#size--;
+    this.#tombstones++;
+    reply(message.wrapper, err(cancelled(signal)));
+    if (this.#tombstones > COMPACT_AFTER && this.#tombstones > this.#size) {
+      this.#queue.retain((m) => !(m.type === 'Request' && m.wrapper.signal?.aborted === true));
+      this.#tombstones = 0;
+    }
+    if (this.#waiting > 0) {
+      this.#admitWaiters();
+      this.#consumer?.wake();
+    }
+  }
+
+  #watch(message: AnyMessage, signal: AbortSignal, onAbort: () => void): void {
+    signal.addEventListener('abort', onAbort, { once: true });
+    this.#watched.set(message, () => signal.removeEventListener('abort', onAbort));
+  }
+
+  #unwatch(message: RequestMessage): void {
+    if (message.wrapper.signal === undefined) return;
+    const stopWatching = this.#watched.get(message);
+    if (stopWatching === undefined) return;
+    this.#watched.delete(message);
+    stopWatching();
+  }
+}
+
+function sendFailed(reason = 'the channel is closed'): SparkChannelError {
+  return failure('SEND_FAILED', `Message refused: ${reason}`);
+}
+
+function cancelled(signal: AbortSignal): SparkChannelError {
+  return failure('CANCELLED', 'Request cancelled before it was handled', signal.reason);
+}
+
+function cancelQuietly(token: unknown): void {
+  try {
+    (token as { cancel(): void }).cancel();
+  } catch {
+    // A user token whose cancel() throws must not stop the others from being released.
+  }
+}
+
+/** Refuses anything that is not a well-formed message: it would otherwise fail deep in the loop. */
+function checkMessage(message: unknown): TypeError | undefined {
+  if (typeof message === 'object' && message !== null) {
+    const m = message as Partial<Record<'type' | 'wrapper' | 'token', unknown>>;
+    switch (m.type) {
+      case 'Command':
+        return undefined;
+      case 'Request':
+        if (m.wrapper instanceof CallbackWrapper && isSender(m.wrapper.sender)) return undefined;
+        return new TypeError(
+          `Expected \`message.wrapper\` to be a CallbackWrapper with an AsyncSubject sender, got ${describe(m.wrapper)}`,
+        );
+      case 'Shutdown':
+        if (typeof (m.token as { cancel?: unknown } | null)?.cancel === 'function') return undefined;
+        return new TypeError(`Expected \`message.token\` to have a cancel() method, got ${describe(m.token)}`);
+    }
+  }
+  return new TypeError(
+    `Expected \`message\` to be a SparkGenericModuleMessage (Request, Command or Shutdown), got ${describe(message)}`,
+  );
+}
+
+function isSender(sender: unknown): boolean {
+  const s = sender as { next?: unknown; complete?: unknown } | null | undefined;
+  return typeof s?.next === 'function' && typeof s.complete === 'function';
+}

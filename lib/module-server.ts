@@ -1,0 +1,339 @@
+import {
+  concatMap,
+  EMPTY,
+  EmptyError,
+  isObservable,
+  mergeMap,
+  Observable,
+  Subject,
+  type Subscriber,
+  type Subscription,
+  takeUntil,
+} from 'rxjs';
+
+import { SparkChannelCancellationToken } from './cancellation-token.js';
+import type { SparkGenericModuleHandler } from './handler.js';
+import { type ChannelConsumer, kAttach, kClose, kTake } from './internal/channel-internals.js';
+import { isPromiseLike } from './internal/is-promise-like.js';
+import { Job } from './internal/job.js';
+import { reply } from './internal/reply.js';
+import { checkOptions, checkPositiveInteger, describe, failure } from './internal/validate.js';
+import { ModuleChannel } from './module-channel.js';
+import type { SparkGenericModuleMessage } from './module-message.js';
+
+/** A handler failure, as `errors$` reports it. */
+export interface ModuleError<M, E> {
+  readonly kind: 'request' | 'command';
+  readonly message: M;
+  readonly error: E;
+}
+
+/** A snapshot of a server's counters. */
+export interface ModuleServerStats {
+  /** Messages accepted and not yet started (the channel's `size`). */
+  readonly queued: number;
+  /** Handlers in progress. */
+  readonly running: number;
+  /** Handlers finished, whether they succeeded or failed. */
+  readonly handled: number;
+  /** Those of `handled` that failed. */
+  readonly failed: number;
+}
+
+/** Where command failures are logged. */
+export interface ModuleServerLogger {
+  error(...args: unknown[]): void;
+  warn?(...args: unknown[]): void;
+}
+
+/** Options of {@link runModuleServer}. */
+export interface ModuleServerOptions {
+  /** Where command failures are logged; `console` by default. */
+  logger?: ModuleServerLogger;
+  /** Cancelling this token stops the server at once, as `stop()` does. */
+  token?: SparkChannelCancellationToken;
+  /** How many handlers may run at once, started in arrival order; 1 (the default) is strictly one at a time. */
+  concurrency?: number;
+}
+
+/**
+ * A running module server: the handle `runModuleServer` returns.
+ */
+export interface ModuleServer<M, E> {
+  /** Every handler failure, request and command alike. Completes when the server stops. */
+  readonly errors$: Observable<ModuleError<M, E>>;
+  /** Resolves once the server has stopped (after a Shutdown, `stop()`, or its `token`). */
+  readonly stopped: Promise<void>;
+  readonly isRunning: boolean;
+  /**
+   * Stops at once: aborts the running handler's `context.signal`, rejects every request not yet
+   * answered with `RECEIVE_FAILED`, refuses waiting senders with `SEND_FAILED`. Idempotent.
+   */
+  stop(): void;
+  stats(): ModuleServerStats;
+}
+
+type AnyMessage = SparkGenericModuleMessage<unknown, unknown, unknown, unknown>;
+
+/**
+ * Runs a module server: receives messages from `channel` and hands them to `handler`, one at a
+ * time and in order (or up to `concurrency` at once, started in order). A port of the Rust
+ * crate's `run_module_server`, as an RxJS stream: `Subject → concatMap(handle) → takeUntil(stop)`.
+ *
+ * No handler failure stops it: a failed request rejects its caller, a failed command goes to
+ * `errors$` and the logger, and the next message is handled.
+ *
+ * @throws TypeError naming `handler`, `channel` or `options` when they are not usable.
+ * @throws RangeError naming `concurrency` when it is not a positive integer.
+ *
+ * @example
+ * const channel = new ModuleChannel<MyMessage, MyResponse>(32);
+ * const server = runModuleServer(new MyHandler(), channel);
+ * server.errors$.subscribe(({ kind, error }) => console.warn(kind, 'failed:', error));
+ */
+export function runModuleServer<M, R, C, E>(
+  handler: SparkGenericModuleHandler<NoInfer<M>, NoInfer<R>, NoInfer<E>>,
+  channel: ModuleChannel<M, R, C, E>,
+  options?: ModuleServerOptions,
+): ModuleServer<M, E> {
+  return new ModuleServerImpl<M, R, E>(handler, channel, options);
+}
+
+class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
+  readonly errors$: Observable<ModuleError<M, E>>;
+  readonly stopped: Promise<void>;
+
+  readonly #handler: SparkGenericModuleHandler<M, R, E>;
+  readonly #channel: ModuleChannel<M, R, unknown, E>;
+  readonly #logger: ModuleServerLogger;
+  readonly #concurrency: number;
+  readonly #incoming = new Subject<AnyMessage>();
+  readonly #stop$ = new Subject<void>();
+  readonly #errors = new Subject<ModuleError<M, E>>();
+  readonly #active = new Set<Job>();
+  readonly #loop: Subscription;
+  #tokenWatch: Subscription | undefined;
+  #resolveStopped!: () => void;
+  #running = 0;
+  #handled = 0;
+  #failed = 0;
+  #pumping = false;
+  #stopped = false;
+
+  constructor(
+    handler: SparkGenericModuleHandler<M, R, E>,
+    channel: ModuleChannel<M, R, unknown, E>,
+    options: ModuleServerOptions | undefined,
+  ) {
+    checkHandler(handler);
+    if (!(channel instanceof ModuleChannel)) {
+      throw new TypeError(`Expected \`channel\` to be a ModuleChannel, got ${describe(channel)}`);
+    }
+    checkOptions('options', options);
+    const { logger = console, token, concurrency = 1 } = options ?? {};
+    if (typeof (logger as Partial<ModuleServerLogger> | null)?.error !== 'function') {
+      throw new TypeError(`Expected \`logger\` to have an error() method, got ${describe(logger)}`);
+    }
+    if (token !== undefined && !(token instanceof SparkChannelCancellationToken)) {
+      throw new TypeError(`Expected \`token\` to be a SparkChannelCancellationToken, got ${describe(token)}`);
+    }
+    this.#concurrency = checkPositiveInteger('concurrency', concurrency);
+    this.#handler = handler;
+    this.#channel = channel;
+    this.#logger = logger;
+    this.errors$ = this.#errors.asObservable();
+    this.stopped = new Promise<void>((resolve) => (this.#resolveStopped = resolve));
+
+    // The server loop. The pump below only feeds a message when a handler slot is free, so
+    // concatMap/mergeMap never buffer: no recursive drain, hence no stack overflow however long
+    // the backlog, and a synchronous handler runs in a flat loop.
+    const handle = (message: AnyMessage): Observable<never> => this.#start(message);
+    this.#loop = this.#incoming
+      .pipe(
+        this.#concurrency === 1 ? concatMap(handle) : mergeMap(handle, this.#concurrency),
+        takeUntil(this.#stop$), // last, so the running handler is torn down too
+      )
+      .subscribe({ error: (error: unknown) => this.#crash(error) });
+
+    channel[kAttach](this);
+    this.#tokenWatch = token?.cancelled$.subscribe(() => this.stop());
+    this.#pump();
+  }
+
+  get isRunning(): boolean {
+    return !this.#stopped;
+  }
+
+  stop(): void {
+    this.#halt('the module server was stopped');
+  }
+
+  stats(): ModuleServerStats {
+    return { queued: this.#channel.size, running: this.#running, handled: this.#handled, failed: this.#failed };
+  }
+
+  /** The channel has a message for us. */
+  wake(): void {
+    this.#pump();
+  }
+
+  #pump(): void {
+    if (this.#pumping || this.#stopped) return;
+    this.#pumping = true;
+    try {
+      while (this.#running < this.#concurrency) {
+        // A Shutdown waits until everything sent before it has finished.
+        const message = this.#channel[kTake](this.#running === 0);
+        if (message === undefined) break;
+        if (message.type === 'Shutdown') {
+          this.#shutdown(message.token);
+          break;
+        }
+        this.#running++;
+        this.#incoming.next(message);
+        if (this.#stopped) break;
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  /** The concatMap project: starts one message and describes its completion. */
+  #start(message: AnyMessage): Observable<never> {
+    const job =
+      message.type === 'Request'
+        ? new Job('request', message.wrapper.message, message.wrapper)
+        : new Job('command', (message as { message: unknown }).message, undefined);
+    this.#active.add(job);
+    let result: unknown;
+    try {
+      result =
+        job.wrapper === undefined
+          ? this.#handler.handleCommand(job.message as M, job)
+          : this.#handler.handleRequest(job.message as M, job);
+    } catch (error: unknown) {
+      this.#settle(job, false, error);
+      this.#release();
+      return EMPTY;
+    }
+    if (job.settled) return EMPTY; // the handler stopped the server itself
+    if (isObservable(result)) return this.#follow(job, result);
+    if (isPromiseLike(result)) return this.#await(job, result);
+    this.#settle(job, true, result);
+    this.#release(); // still inside #pump, which moves on to the next message
+    return EMPTY;
+  }
+
+  #await(job: Job, promise: PromiseLike<unknown>): Observable<never> {
+    return new Observable<never>((subscriber) => {
+      promise.then(
+        (value) => this.#finish(job, subscriber, true, value),
+        (error: unknown) => this.#finish(job, subscriber, false, error),
+      );
+    });
+  }
+
+  #follow(job: Job, source: Observable<unknown>): Observable<never> {
+    return new Observable<never>((subscriber) => {
+      let answered = false;
+      return source.subscribe({
+        next: (value) => {
+          if (job.kind !== 'request' || answered) return;
+          answered = true;
+          this.#finish(job, subscriber, true, value);
+        },
+        error: (error: unknown) => this.#finish(job, subscriber, false, error),
+        complete: () => {
+          if (answered) return;
+          if (job.kind === 'request') this.#finish(job, subscriber, false, new EmptyError());
+          else this.#finish(job, subscriber, true, undefined);
+        },
+      });
+    });
+  }
+
+  /** An asynchronous handler is done: answer, let concatMap release it, then take the next. */
+  #finish(job: Job, subscriber: Subscriber<never>, ok: boolean, value: unknown): void {
+    if (job.settled) return; // a stop already failed it
+    this.#settle(job, ok, value);
+    subscriber.complete(); // concatMap is idle again before anything new is fed to it
+    this.#release();
+    this.#pump();
+  }
+
+  /** Frees the handler slot (a stop has already zeroed the count). */
+  #release(): void {
+    if (!this.#stopped) this.#running--;
+  }
+
+  #settle(job: Job, ok: boolean, value: unknown): void {
+    if (job.settled) return;
+    job.settled = true;
+    job.release();
+    this.#active.delete(job);
+    this.#handled++;
+    if (!ok) {
+      this.#failed++;
+      this.#errors.next({ kind: job.kind, message: job.message as M, error: value as E });
+      if (job.kind === 'command') this.#log('error', 'spark-channel: handleCommand failed:', value, job.message);
+    }
+    if (job.wrapper !== undefined) reply(job.wrapper, ok ? { ok: true, value } : { ok: false, error: value });
+  }
+
+  #shutdown(token: unknown): void {
+    try {
+      (token as { cancel(): void }).cancel();
+    } catch (error: unknown) {
+      this.#log('warn', 'spark-channel: the Shutdown token threw from cancel():', error);
+    }
+    this.#halt('the module server shut down');
+  }
+
+  #halt(reason: string): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    this.#stop$.next(); // takeUntil tears down the running inners
+    this.#stop$.complete();
+    for (const job of this.#active) {
+      const error = failure('RECEIVE_FAILED', `Request not answered: ${reason}`);
+      job.settled = true;
+      job.abort(error);
+      if (job.wrapper !== undefined) reply(job.wrapper, { ok: false, error });
+    }
+    this.#active.clear();
+    this.#running = 0;
+    this.#channel[kClose](reason);
+    this.#tokenWatch?.unsubscribe();
+    this.#tokenWatch = undefined;
+    this.#loop.unsubscribe();
+    this.#incoming.complete();
+    this.#errors.complete();
+    this.#resolveStopped();
+  }
+
+  /** Only a bug in the library itself gets here: fail safe, never leave callers hanging. */
+  #crash(error: unknown): void {
+    this.#log('error', 'spark-channel: module server loop failed, stopping:', error);
+    this.#halt('the module server loop failed');
+  }
+
+  #log(level: 'error' | 'warn', ...args: unknown[]): void {
+    try {
+      const log = level === 'warn' ? (this.#logger.warn ?? this.#logger.error) : this.#logger.error;
+      log.apply(this.#logger, args);
+    } catch {
+      // A throwing logger must not take the server loop down.
+    }
+  }
+}
+
+function checkHandler(handler: unknown): void {
+  if (typeof handler !== 'object' || handler === null) {
+    throw new TypeError(`Expected \`handler\` to be an object with handleRequest and handleCommand, got ${describe(handler)}`);
+  }
+  for (const method of ['handleRequest', 'handleCommand'] as const) {
+    if (typeof (handler as Record<string, unknown>)[method] !== 'function') {
+      throw new TypeError(`Expected \`handler.${method}\` to be a function, got ${describe((handler as Record<string, unknown>)[method])}`);
+    }
+  }
+}

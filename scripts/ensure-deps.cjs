@@ -1,0 +1,20 @@
+#!/usr/bin/env node
+// `npm run demo` and `npm test` must work as the first command on a fresh clone, so the
+// pre-scripts install dependencies themselves when node_modules is missing or stale.
+'use strict';
+const { existsSync, statSync } = require('node:fs');
+const { join } = require('node:path');
+const { execSync } = require('node:child_process');
+
+const root = join(__dirname, '..');
+const marker = join(root, 'node_modules', '.package-lock.json');
+const lock = join(root, 'package-lock.json');
+
+const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
+if (stale) {
+  console.log('spark-channel: installing dependencies (npm ci)…');
+  execSync(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund', {
+    cwd: root,
+    stdio: 'inherit',
+  });
+}
