@@ -24,8 +24,7 @@ import type { SparkChannelError } from './spark-channel-error.js';
  * other function is called as a type predicate.
  */
 export type ResponseGuard<R, T extends R> =
-  | ((response: R) => response is T)
-  | (abstract new (...args: never[]) => T); // `never[]`: any constructor's parameters fit
+  ((response: R) => response is T) | (abstract new (...args: never[]) => T); // `never[]`: any constructor's parameters fit
 
 /** Per-request options. */
 export interface RequestOptions<R, T extends R> {
@@ -75,7 +74,8 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     }
     checkOptions('options', options);
     this.sender = sender;
-    this.#timeoutMs = options?.timeoutMs === undefined ? Infinity : checkPositiveNumber('timeoutMs', options.timeoutMs, true);
+    this.#timeoutMs =
+      options?.timeoutMs === undefined ? Infinity : checkPositiveNumber('timeoutMs', options.timeoutMs, true);
     const rateLimit = options?.rateLimit;
     if (rateLimit !== undefined) {
       checkOptions('rateLimit', rateLimit);
@@ -100,7 +100,9 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
    */
   request<T extends R = R>(message: M, options?: RequestOptions<R, T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#call<T>(message, options, false, (result) => (result.ok ? resolve(result.value) : reject(result.error)));
+      this.#call<T>(message, options, false, (result) =>
+        result.ok ? resolve(result.value) : reject(result.error),
+      );
     });
   }
 
@@ -131,7 +133,10 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
    * const r = await dispatcher.requestResult({ type: 'GetData', key });
    * if (r.ok) render(r.value); else showError(r.error);
    */
-  requestResult<T extends R = R>(message: M, options?: RequestOptions<R, T>): Promise<Result<T, E | SparkChannelError>> {
+  requestResult<T extends R = R>(
+    message: M,
+    options?: RequestOptions<R, T>,
+  ): Promise<Result<T, E | SparkChannelError>> {
     return new Promise((resolve) => {
       this.#call<T>(message, options, false, resolve as Settle<T>);
     });
@@ -150,7 +155,9 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     const limiter = this.#limiter;
     if (limiter === undefined) return this.sender.send(command);
     return new Promise<void>((resolve, reject) => {
-      limiter.acquire(() => this.sender.send(command).then(resolve, reject));
+      limiter.acquire(() => {
+        this.sender.send(command).then(resolve, reject);
+      });
     });
   }
 
@@ -213,7 +220,8 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
         if (guard !== undefined && typeof guard !== 'function') {
           throw new TypeError(`Expected \`guard\` to be a type predicate or a class, got ${describe(guard)}`);
         }
-        if (options.timeoutMs !== undefined) timeoutMs = checkPositiveNumber('timeoutMs', options.timeoutMs, true);
+        if (options.timeoutMs !== undefined)
+          timeoutMs = checkPositiveNumber('timeoutMs', options.timeoutMs, true);
         if (options.signal !== undefined) signal = checkAbortSignal('signal', options.signal);
       } catch (error: unknown) {
         settle(err(error));
@@ -228,7 +236,8 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     let done = false;
     let clock: Subscription | undefined;
     let leaveRateLine: (() => void) | undefined;
-    const controller = timeoutMs !== Infinity || signal !== undefined || cancellable ? new AbortController() : undefined;
+    const controller =
+      timeoutMs !== Infinity || signal !== undefined || cancellable ? new AbortController() : undefined;
     const onAbort = (): void => {
       const error = failure('CANCELLED', 'Request cancelled by its signal', signal?.reason);
       finish(err(error));
@@ -253,7 +262,9 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
         finish(checkGuard(guard, result.value));
       }
     });
-    const request = SparkGenericModuleMessage.Request<M, R, E>(new CallbackWrapper(message, oneshot, controller?.signal));
+    const request = SparkGenericModuleMessage.Request<M, R, E>(
+      new CallbackWrapper(message, oneshot, controller?.signal),
+    );
 
     if (timeoutMs !== Infinity) {
       clock = timer(timeoutMs).subscribe(() => {

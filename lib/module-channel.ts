@@ -92,11 +92,15 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
    */
   send(message: SparkGenericModuleMessage<M, R, C, E>): Promise<void> {
     let settled: Promise<void> = RESOLVED;
-    this[kOffer](message, (error) => {
-      settled = Promise.reject(error);
-    }, (waiting) => {
-      settled = waiting;
-    });
+    this[kOffer](
+      message,
+      (error) => {
+        settled = Promise.reject(error);
+      },
+      (waiting) => {
+        settled = waiting;
+      },
+    );
     return settled;
   }
 
@@ -346,7 +350,9 @@ function checkMessage(message: unknown): TypeError | undefined {
         );
       case 'Shutdown':
         if (typeof (m.token as { cancel?: unknown } | null)?.cancel === 'function') return undefined;
-        return new TypeError(`Expected \`message.token\` to have a cancel() method, got ${describe(m.token)}`);
+        return new TypeError(
+          `Expected \`message.token\` to have a cancel() method, got ${describe(m.token)}`,
+        );
     }
   }
   return new TypeError(

@@ -20,7 +20,9 @@ export type SparkGenericModuleMessage<M, R, C = SparkChannelCancellationToken, E
  * await channel.send(SparkGenericModuleMessage.Shutdown(new SparkChannelCancellationToken()));
  */
 export const SparkGenericModuleMessage = {
-  Request<M, R, E = Error>(wrapper: CallbackWrapper<M, Result<R, E>>): { readonly type: 'Request'; readonly wrapper: CallbackWrapper<M, Result<R, E>> } {
+  Request<M, R, E = Error>(
+    wrapper: CallbackWrapper<M, Result<R, E>>,
+  ): { readonly type: 'Request'; readonly wrapper: CallbackWrapper<M, Result<R, E>> } {
     return { type: 'Request', wrapper };
   },
   Command<M>(message: M): { readonly type: 'Command'; readonly message: M } {

@@ -169,7 +169,12 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
   }
 
   stats(): ModuleServerStats {
-    return { queued: this.#channel.size, running: this.#running, handled: this.#handled, failed: this.#failed };
+    return {
+      queued: this.#channel.size,
+      running: this.#running,
+      handled: this.#handled,
+      failed: this.#failed,
+    };
   }
 
   /** The channel has a message for us. */
@@ -275,7 +280,8 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     if (!ok) {
       this.#failed++;
       this.#errors.next({ kind: job.kind, message: job.message as M, error: value as E });
-      if (job.kind === 'command') this.#log('error', 'spark-channel: handleCommand failed:', value, job.message);
+      if (job.kind === 'command')
+        this.#log('error', 'spark-channel: handleCommand failed:', value, job.message);
     }
     if (job.wrapper !== undefined) reply(job.wrapper, ok ? { ok: true, value } : { ok: false, error: value });
   }
@@ -319,8 +325,9 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
 
   #log(level: 'error' | 'warn', ...args: unknown[]): void {
     try {
-      const log = level === 'warn' ? (this.#logger.warn ?? this.#logger.error) : this.#logger.error;
-      log.apply(this.#logger, args);
+      const logger = this.#logger;
+      if (level === 'warn' && typeof logger.warn === 'function') logger.warn(...args);
+      else logger.error(...args);
     } catch {
       // A throwing logger must not take the server loop down.
     }
@@ -329,11 +336,15 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
 
 function checkHandler(handler: unknown): void {
   if (typeof handler !== 'object' || handler === null) {
-    throw new TypeError(`Expected \`handler\` to be an object with handleRequest and handleCommand, got ${describe(handler)}`);
+    throw new TypeError(
+      `Expected \`handler\` to be an object with handleRequest and handleCommand, got ${describe(handler)}`,
+    );
   }
   for (const method of ['handleRequest', 'handleCommand'] as const) {
     if (typeof (handler as Record<string, unknown>)[method] !== 'function') {
-      throw new TypeError(`Expected \`handler.${method}\` to be a function, got ${describe((handler as Record<string, unknown>)[method])}`);
+      throw new TypeError(
+        `Expected \`handler.${method}\` to be a function, got ${describe((handler as Record<string, unknown>)[method])}`,
+      );
     }
   }
 }

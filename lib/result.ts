@@ -4,7 +4,8 @@ import { describe } from './internal/validate.js';
  * The outcome of a fallible operation, as Rust's `Result<T, E>`: what a request's oneshot
  * carries from the server to the caller.
  */
-export type Result<T, E> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
+export type Result<T, E> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
 /** Anything that can turn itself into a {@link Result}, as the Rust crate's `IntoResult` trait. */
 export interface IntoResult<T, E> {

@@ -6,7 +6,7 @@ export function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value)})`;
   if (typeof value === 'string') return JSON.stringify(value);
-  return String(value);
+  return String(value as number | boolean | bigint | symbol | undefined);
 }
 
 /** `capacity`-like options: a positive integer, or `Infinity` for "no bound". */
@@ -42,5 +42,7 @@ export function checkAbortSignal(name: string, value: unknown): AbortSignal {
 
 /** Shorthand for the library's own failures. */
 export function failure(code: SparkChannelErrorCode, message: string, cause?: unknown): SparkChannelError {
-  return cause === undefined ? new SparkChannelError(code, message) : new SparkChannelError(code, message, { cause });
+  return cause === undefined
+    ? new SparkChannelError(code, message)
+    : new SparkChannelError(code, message, { cause });
 }

@@ -1,0 +1,16 @@
+import type { Config } from 'jest';
+
+const config: Config = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/spec'],
+  testMatch: ['**/*.spec.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  // Sources import with `.js` specifiers (what Node ESM needs); ts-jest resolves the `.ts` files.
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  collectCoverageFrom: ['lib/**/*.ts'],
+  coverageReporters: ['text-summary', 'json-summary', 'lcov'],
+  coverageThreshold: { global: { lines: 95, branches: 95, functions: 95, statements: 95 } },
+  testTimeout: 30_000,
+};
+
+export default config;
