@@ -6,7 +6,9 @@ export function describe(value: unknown): string {
   if (typeof value === 'function') return 'a function';
   if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value)})`;
   if (typeof value === 'string') return JSON.stringify(value);
-  return String(value as number | boolean | bigint | symbol | undefined);
+  // Objects and functions were handled above: what is left stringifies meaningfully.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
+  return String(value);
 }
 
 /** `capacity`-like options: a positive integer, or `Infinity` for "no bound". */
