@@ -2,7 +2,14 @@ import { Observable, type Subscription, timer } from 'rxjs';
 
 import { CallbackWrapper } from './callback-wrapper.js';
 import { SparkChannelCancellationToken } from './cancellation-token.js';
-import { kIsStopped, kOffer, kWhenStopped, RESOLVED } from './internal/channel-internals.js';
+import {
+  kHasRoom,
+  kIsStopped,
+  kOffer,
+  kOnStop,
+  kWhenStopped,
+  RESOLVED,
+} from './internal/channel-internals.js';
 import { Oneshot } from './internal/oneshot.js';
 import { RateLimiter } from './internal/rate-limiter.js';
 import {
@@ -63,6 +70,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
   readonly sender: ModuleChannel<M, R, C, E>;
   readonly #timeoutMs: number;
   readonly #limiter: RateLimiter | undefined;
+  #flushOnStop = false;
 
   /**
    * @throws TypeError naming `sender` when it is not a ModuleChannel.
@@ -152,10 +160,10 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
    */
   sendCommand(message: M): Promise<void> {
     const command = SparkGenericModuleMessage.Command(message);
-    const limiter = this.#limiter;
-    if (limiter === undefined) return this.sender.send(command);
+    // A closed channel refuses at once and takes no rate-limit slot.
+    if (this.#limiter === undefined || this.sender.isClosed) return this.sender.send(command);
     return new Promise<void>((resolve, reject) => {
-      limiter.acquire(() => {
+      this.#rateLimited(() => {
         this.sender.send(command).then(resolve, reject);
       });
     });
@@ -171,7 +179,8 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
   trySendCommand(message: M): void {
     const command = SparkGenericModuleMessage.Command(message);
     const limiter = this.#limiter;
-    if (limiter === undefined || this.sender.isClosed) return this.sender.trySend(command);
+    // Closed or full refuses first, so a refused send never takes a rate-limit slot.
+    if (limiter === undefined || !this.sender[kHasRoom]) return this.sender.trySend(command);
     if (!limiter.tryAcquire()) {
       throw failure('RATE_LIMITED', `Over the rate limit of ${limiter.limit} per ${limiter.intervalMs} ms`);
     }
@@ -198,6 +207,17 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
       invalid ??= error; // a refusal after waiting for room means the server stopped: fine
     });
     return invalid === undefined ? channel[kWhenStopped]() : Promise.reject(invalid);
+  }
+
+  /** Runs `send` when the rate limit allows; a server stop lets every waiting send through at once (to be refused). */
+  #rateLimited(send: () => void): () => void {
+    const limiter = this.#limiter as RateLimiter;
+    const leave = limiter.acquire(send);
+    if (!this.#flushOnStop) {
+      this.#flushOnStop = true;
+      this.sender[kOnStop](() => limiter.flush());
+    }
+    return leave;
   }
 
   /**
@@ -276,8 +296,8 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     signal?.addEventListener('abort', onAbort, { once: true });
 
     const send = (): void => this.sender[kOffer](request, (error) => finish(err(error)));
-    if (this.#limiter === undefined) send();
-    else leaveRateLine = this.#limiter.acquire(send);
+    if (this.#limiter === undefined || this.sender.isClosed) send();
+    else leaveRateLine = this.#rateLimited(send);
 
     if (!cancellable) return undefined;
     return () => {
@@ -302,6 +322,10 @@ function checkGuard<R, T extends R>(guard: ResponseGuard<R, T>, value: R): Resul
 }
 
 function cancelToken(token: unknown): Promise<void> {
-  (token as { cancel(): void }).cancel();
+  try {
+    (token as { cancel(): void }).cancel();
+  } catch (error: unknown) {
+    return Promise.reject(error); // promise-returning methods never throw synchronously
+  }
   return RESOLVED;
 }

@@ -4,12 +4,18 @@ import {
   type ChannelConsumer,
   kAttach,
   kClose,
+  kHasRoom,
   kIsStopped,
   kOffer,
+  kOnStop,
+  kRefusedCount,
+  kRelease,
   kTake,
   kWhenStopped,
   RESOLVED,
 } from './internal/channel-internals.js';
+import { KeyedMailbox } from './internal/keyed-mailbox.js';
+import type { Mailbox } from './internal/mailbox.js';
 import { reply } from './internal/reply.js';
 import { RingQueue } from './internal/ring-queue.js';
 import { checkPositiveIntegerOrInfinity, describe, failure } from './internal/validate.js';
@@ -49,7 +55,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   /** The most messages held that the server has not started; `Infinity` when unbounded. */
   readonly capacity: number;
 
-  readonly #queue = new RingQueue<AnyMessage>();
+  #queue: Mailbox<AnyMessage> = new RingQueue<AnyMessage>();
   #size = 0;
   #tombstones = 0;
   readonly #waiters = new RingQueue<Waiter>();
@@ -60,6 +66,8 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   // Abort listeners of queued or waiting requests that carry a signal, so they can leave at once.
   readonly #watched = new Map<AnyMessage, () => void>();
   #whenStopped: { promise: Promise<void>; resolve: () => void } | undefined;
+  #refused = 0;
+  #onStop: (() => void)[] | undefined;
 
   /**
    * @param capacity - a positive integer, or `Infinity` (the default) for an unbounded channel.
@@ -115,11 +123,16 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     const msg = message as AnyMessage;
     const invalid = checkMessage(msg);
     if (invalid !== undefined) throw invalid;
-    if (this.#closed) throw sendFailed();
+    if (this.#closed) {
+      this.#refused++;
+      throw sendFailed();
+    }
     if (!this.#hasRoom()) {
       throw failure('CHANNEL_FULL', `Channel is full: ${this.#size} of ${this.capacity} slots taken`);
     }
-    this.#admit(msg);
+    this.#admit(msg, (error) => {
+      throw error;
+    });
   }
 
   /**
@@ -135,8 +148,15 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     const message = offered as AnyMessage;
     const invalid = checkMessage(message);
     if (invalid !== undefined) return refused(invalid);
-    if (this.#closed) return refused(sendFailed());
-    if (this.#hasRoom()) return this.#admit(message);
+    if (this.#closed) {
+      this.#refused++;
+      return refused(sendFailed());
+    }
+    if (message.type === 'Request' && this.#consumer !== undefined) {
+      const refusal = this.#consumer.refusal(message.wrapper.message);
+      if (refusal !== undefined) return refused(refusal);
+    }
+    if (this.#hasRoom()) return this.#admit(message, refused);
     if (message.type === 'Shutdown') this.#closed = true; // later senders are refused at once
     const waiting = new Promise<void>((resolve, reject) => {
       this.#waitForRoom({ message, resolve, reject, gone: false });
@@ -152,6 +172,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       if (head === undefined) return undefined;
       if (head.type === 'Request' && head.wrapper.signal?.aborted === true) {
         this.#queue.shift(); // a withdrawn request: its slot was freed when it aborted
+        this.#queue.release?.(head);
         this.#tombstones--;
         continue;
       }
@@ -164,12 +185,27 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     }
   }
 
-  /** @internal Binds the channel to its one server. */
-  [kAttach](consumer: ChannelConsumer): void {
+  /** @internal A started message has finished (its key, if any, is free again). */
+  [kRelease](message: AnyMessage): void {
+    this.#queue.release?.(message);
+  }
+
+  /** @internal Binds the channel to its one server, with keyed ordering when `keyOf` is given. */
+  [kAttach](consumer: ChannelConsumer, keyOf?: (message: unknown) => unknown): void {
     if (this.#consumer !== undefined) {
       throw new TypeError('Expected `channel` to have no server, but a module server already runs on it');
     }
     this.#consumer = consumer;
+    if (keyOf === undefined) return;
+    const keyed = new KeyedMailbox<AnyMessage>(
+      (message) =>
+        keyOf(
+          message.type === 'Request' ? message.wrapper.message : (message as { message: unknown }).message,
+        ),
+      (message) => message.type === 'Shutdown',
+    );
+    this.#queue.clear((message) => keyed.push(message));
+    this.#queue = keyed;
   }
 
   /**
@@ -177,23 +213,29 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
    * `RECEIVE_FAILED`, refuse every waiting sender with `SEND_FAILED`, cancel queued Shutdown
    * tokens, and release whoever waits for the stop.
    */
-  [kClose](reason: string): void {
-    if (this.#stopped) return;
+  [kClose](reason: string): { requests: number; commands: number } {
+    if (this.#stopped) return { requests: 0, commands: 0 };
     this.#closed = true;
     this.#stopped = true;
-    for (let message = this.#queue.shift(); message !== undefined; message = this.#queue.shift()) {
+    let requests = 0;
+    let commands = 0;
+    this.#queue.clear((message) => {
       if (message.type === 'Request') {
-        if (message.wrapper.signal?.aborted === true) continue;
+        if (message.wrapper.signal?.aborted === true) return;
+        requests++;
         this.#unwatch(message);
         reply(message.wrapper, err(failure('RECEIVE_FAILED', `Request not answered: ${reason}`)));
       } else if (message.type === 'Shutdown') {
         cancelQuietly(message.token);
+      } else {
+        commands++;
       }
-    }
+    });
     this.#size = 0;
     this.#tombstones = 0;
     for (let waiter = this.#waiters.shift(); waiter !== undefined; waiter = this.#waiters.shift()) {
       if (waiter.gone) continue;
+      this.#refused++;
       const error = sendFailed(reason);
       if (waiter.message.type === 'Request') {
         this.#unwatch(waiter.message);
@@ -205,6 +247,26 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     }
     this.#waiting = 0;
     this.#whenStopped?.resolve();
+    const onStop = this.#onStop;
+    this.#onStop = undefined;
+    onStop?.forEach((listener) => listener());
+    return { requests, commands };
+  }
+
+  /** @internal Calls `listener` synchronously when the server stops (at once if it has). */
+  [kOnStop](listener: () => void): void {
+    if (this.#stopped) listener();
+    else (this.#onStop ??= []).push(listener);
+  }
+
+  /** @internal Whether a message sent now would be accepted without waiting. */
+  get [kHasRoom](): boolean {
+    return !this.#closed && this.#hasRoom();
+  }
+
+  /** @internal How many sends were refused because the channel was closed. */
+  get [kRefusedCount](): number {
+    return this.#refused;
   }
 
   /** @internal Resolves once the channel's server has stopped. */
@@ -227,14 +289,17 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     return this.#waiting === 0 && this.#size < this.capacity;
   }
 
-  #admit(message: AnyMessage): void {
+  #admit(message: AnyMessage, refused: (error: unknown) => void): void {
     if (message.type === 'Shutdown') this.#closed = true;
-    if (!this.#enqueue(message)) return;
+    if (!this.#enqueue(message, refused)) return;
     this.#consumer?.wake();
   }
 
-  /** Returns false when the message was a request already given up on (never queued). */
-  #enqueue(message: AnyMessage): boolean {
+  /**
+   * Returns false when the message was not queued: a request already given up on, or a message
+   * whose key function threw (then `refused` gets that error).
+   */
+  #enqueue(message: AnyMessage, refused: (error: unknown) => void): boolean {
     if (message.type === 'Request') {
       const signal = message.wrapper.signal;
       if (signal !== undefined) {
@@ -245,7 +310,13 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
         this.#watch(message, signal, () => this.#withdrawQueued(message, signal));
       }
     }
-    this.#queue.push(message);
+    try {
+      this.#queue.push(message);
+    } catch (error: unknown) {
+      if (message.type === 'Request') this.#unwatch(message);
+      refused(error);
+      return false;
+    }
     this.#size++;
     return true;
   }
@@ -286,7 +357,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       if (waiter.gone) continue;
       this.#waiting--;
       if (waiter.message.type === 'Request') this.#unwatch(waiter.message);
-      this.#enqueue(waiter.message);
+      if (!this.#enqueue(waiter.message, waiter.reject)) continue;
       waiter.resolve();
     }
   }
@@ -300,10 +371,8 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       this.#queue.retain((m) => !(m.type === 'Request' && m.wrapper.signal?.aborted === true));
       this.#tombstones = 0;
     }
-    if (this.#waiting > 0) {
-      this.#admitWaiters();
-      this.#consumer?.wake();
-    }
+    if (this.#waiting > 0) this.#admitWaiters();
+    this.#consumer?.wake(); // also refreshes stats$
   }
 
   #watch(message: AnyMessage, signal: AbortSignal, onAbort: () => void): void {

@@ -9,17 +9,32 @@ import {
   type Subscriber,
   type Subscription,
   takeUntil,
+  timer,
 } from 'rxjs';
 
 import { SparkChannelCancellationToken } from './cancellation-token.js';
 import type { SparkGenericModuleHandler } from './handler.js';
-import { type ChannelConsumer, kAttach, kClose, kTake } from './internal/channel-internals.js';
+import {
+  type ChannelConsumer,
+  kAttach,
+  kClose,
+  kOffer,
+  kRefusedCount,
+  kRelease,
+  kTake,
+} from './internal/channel-internals.js';
 import { isPromiseLike } from './internal/is-promise-like.js';
 import { Job } from './internal/job.js';
 import { reply } from './internal/reply.js';
-import { checkOptions, checkPositiveInteger, describe, failure } from './internal/validate.js';
+import {
+  checkOptions,
+  checkPositiveInteger,
+  checkPositiveNumber,
+  describe,
+  failure,
+} from './internal/validate.js';
 import { ModuleChannel } from './module-channel.js';
-import type { SparkGenericModuleMessage } from './module-message.js';
+import { SparkGenericModuleMessage } from './module-message.js';
 
 /** A handler failure, as `errors$` reports it. */
 export interface ModuleError<M, E> {
@@ -54,6 +69,28 @@ export interface ModuleServerOptions {
   token?: SparkChannelCancellationToken;
   /** How many handlers may run at once, started in arrival order; 1 (the default) is strictly one at a time. */
   concurrency?: number;
+  /**
+   * Keyed ordering: messages with the same key run one at a time and in order, different keys
+   * run side by side (up to `concurrency`). A key function that throws refuses that message.
+   *
+   * @example
+   * runModuleServer(handler, channel, { concurrency: 8, key: (m) => m.accountId });
+   */
+  key?: (message: never) => unknown;
+}
+
+/** What {@link ModuleServer.drain} reports. */
+export interface DrainReport {
+  /** `drained`: everything finished in time; `deadline`: stopped at the deadline; `stopped`: it had already stopped. */
+  readonly outcome: 'drained' | 'deadline' | 'stopped';
+  /** Handlers finished during the drain (successes and failures). */
+  readonly handled: number;
+  /** Of those, the ones that failed. */
+  readonly failed: number;
+  /** Sends refused with `SEND_FAILED` during the drain (the channel closed when it began). */
+  readonly refused: number;
+  /** Messages cut off by the deadline: running or queued requests and commands that never finished. */
+  readonly aborted: number;
 }
 
 /**
@@ -71,7 +108,30 @@ export interface ModuleServer<M, E> {
    */
   stop(): void;
   stats(): ModuleServerStats;
+  /**
+   * The counters as they change, for a UI to bind to: the current value on subscribe, then at
+   * most one value per microtask while anything changed. Completes when the server stops.
+   *
+   * @example
+   * server.stats$.pipe(map((s) => s.queued)).subscribe((n) => (badge.textContent = String(n)));
+   */
+  readonly stats$: Observable<ModuleServerStats>;
+  /**
+   * Graceful shutdown with a deadline: closes the channel as a Shutdown would, lets everything
+   * already sent finish, and stops at once (as `stop()`) if that takes longer than `deadlineMs`.
+   * Resolves with what happened; rejects with a RangeError naming `deadlineMs` when it is not a
+   * positive number.
+   *
+   * @example
+   * const report = await server.drain(5_000);
+   * if (report.outcome === 'deadline') log.warn(`${report.aborted} messages cut off`);
+   */
+  drain(deadlineMs: number): Promise<DrainReport>;
 }
+
+// The server whose handler is running synchronously right now: a request to it from there can
+// never start before that handler returns (the direct self-deadlock).
+let current: ModuleServerImpl<unknown, unknown, unknown> | undefined;
 
 type AnyMessage = SparkGenericModuleMessage<unknown, unknown, unknown, unknown>;
 
@@ -107,6 +167,11 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
   readonly #channel: ModuleChannel<M, R, unknown, E>;
   readonly #logger: ModuleServerLogger;
   readonly #concurrency: number;
+  readonly #keyOf: ((message: M) => unknown) | undefined;
+  #calling: Job | undefined;
+  #stats: Subject<ModuleServerStats> | undefined;
+  #statsQueued = false;
+  #abandoned = 0;
   readonly #incoming = new Subject<AnyMessage>();
   readonly #stop$ = new Subject<void>();
   readonly #errors = new Subject<ModuleError<M, E>>();
@@ -130,7 +195,11 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       throw new TypeError(`Expected \`channel\` to be a ModuleChannel, got ${describe(channel)}`);
     }
     checkOptions('options', options);
-    const { logger = console, token, concurrency = 1 } = options ?? {};
+    const { logger = console, token, concurrency = 1, key } = options ?? {};
+    if (key !== undefined && typeof key !== 'function') {
+      throw new TypeError(`Expected \`key\` to be a function, got ${describe(key)}`);
+    }
+    this.#keyOf = key as ((message: M) => unknown) | undefined;
     if (typeof (logger as Partial<ModuleServerLogger> | null)?.error !== 'function') {
       throw new TypeError(`Expected \`logger\` to have an error() method, got ${describe(logger)}`);
     }
@@ -155,7 +224,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       )
       .subscribe({ error: (error: unknown) => this.#crash(error) });
 
-    channel[kAttach](this);
+    channel[kAttach](this, this.#keyOf as ((message: unknown) => unknown) | undefined);
     this.#tokenWatch = token?.cancelled$.subscribe(() => this.stop());
     this.#pump();
   }
@@ -177,9 +246,82 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     };
   }
 
-  /** The channel has a message for us. */
+  get stats$(): Observable<ModuleServerStats> {
+    return new Observable<ModuleServerStats>((subscriber) => {
+      subscriber.next(this.stats());
+      if (this.#stopped) return subscriber.complete();
+      return (this.#stats ??= new Subject()).subscribe(subscriber);
+    });
+  }
+
+  drain(deadlineMs: number): Promise<DrainReport> {
+    try {
+      checkPositiveNumber('deadlineMs', deadlineMs, true);
+    } catch (error: unknown) {
+      return Promise.reject(error);
+    }
+    const empty = { handled: 0, failed: 0, refused: 0, aborted: 0 };
+    if (this.#stopped) return Promise.resolve({ outcome: 'stopped', ...empty });
+    const channel = this.#channel;
+    const start = { handled: this.#handled, failed: this.#failed, refused: channel[kRefusedCount] };
+    if (!channel.isClosed) {
+      channel[kOffer](
+        SparkGenericModuleMessage.Shutdown(new SparkChannelCancellationToken()),
+        () => undefined,
+      );
+    }
+    let outcome: DrainReport['outcome'] = 'drained';
+    const deadline =
+      deadlineMs === Infinity
+        ? undefined
+        : timer(deadlineMs).subscribe(() => {
+            outcome = 'deadline';
+            this.#halt(`the drain deadline of ${deadlineMs} ms passed`);
+          });
+    return this.stopped.then(() => {
+      deadline?.unsubscribe();
+      return {
+        outcome,
+        handled: this.#handled - start.handled,
+        failed: this.#failed - start.failed,
+        refused: channel[kRefusedCount] - start.refused,
+        aborted: outcome === 'deadline' ? this.#abandoned : 0,
+      };
+    });
+  }
+
+  /** The channel has a message for us (or its counters changed). */
   wake(): void {
     this.#pump();
+    if (this.#stats !== undefined) this.#statsChanged();
+  }
+
+  refusal(message: unknown): Error | undefined {
+    const calling = this.#calling;
+    if (current !== this || calling === undefined) return undefined;
+    if (this.#concurrency > 1) {
+      const keyOf = this.#keyOf;
+      if (keyOf === undefined) return undefined;
+      try {
+        if (!Object.is(keyOf(message as M), keyOf(calling.message as M))) return undefined;
+      } catch {
+        return undefined; // the channel reports the key function's own error
+      }
+    }
+    return failure(
+      'SEND_FAILED',
+      'Request refused: it would deadlock. A handler sent a request to its own module, which cannot start it ' +
+        'until that handler returns; send a command instead, or call the logic directly (see docs/flow-control.md)',
+    );
+  }
+
+  #statsChanged(): void {
+    if (this.#statsQueued || this.#stats?.observed !== true) return;
+    this.#statsQueued = true;
+    queueMicrotask(() => {
+      this.#statsQueued = false;
+      if (!this.#stopped) this.#stats?.next(this.stats());
+    });
   }
 
   #pump(): void {
@@ -207,10 +349,15 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
   #start(message: AnyMessage): Observable<never> {
     const job =
       message.type === 'Request'
-        ? new Job('request', message.wrapper.message, message.wrapper)
-        : new Job('command', (message as { message: unknown }).message, undefined);
+        ? new Job('request', message.wrapper.message, message.wrapper, message)
+        : new Job('command', (message as { message: unknown }).message, undefined, message);
     this.#active.add(job);
+    if (this.#stats !== undefined) this.#statsChanged();
     let result: unknown;
+    const outer = current;
+    const outerCalling = this.#calling;
+    current = this as ModuleServerImpl<unknown, unknown, unknown>;
+    this.#calling = job;
     try {
       result =
         job.wrapper === undefined
@@ -220,6 +367,9 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       this.#settle(job, false, error);
       this.#release();
       return EMPTY;
+    } finally {
+      current = outer;
+      this.#calling = outerCalling;
     }
     if (job.settled) return EMPTY; // the handler stopped the server itself
     if (isObservable(result)) return this.#follow(job, result);
@@ -276,6 +426,8 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     job.settled = true;
     job.release();
     this.#active.delete(job);
+    if (this.#keyOf !== undefined) this.#channel[kRelease](job.source as AnyMessage);
+    if (this.#stats !== undefined) this.#statsChanged();
     this.#handled++;
     if (!ok) {
       this.#failed++;
@@ -300,6 +452,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     this.#stopped = true;
     this.#stop$.next(); // takeUntil tears down the running inners
     this.#stop$.complete();
+    this.#abandoned = this.#active.size;
     for (const job of this.#active) {
       const error = failure('RECEIVE_FAILED', `Request not answered: ${reason}`);
       job.settled = true;
@@ -308,12 +461,21 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     }
     this.#active.clear();
     this.#running = 0;
-    this.#channel[kClose](reason);
+    const dropped = this.#channel[kClose](reason);
+    this.#abandoned += dropped.requests + dropped.commands;
+    if (dropped.commands > 0) {
+      // Queued commands have no caller to reject: say so rather than lose them silently.
+      this.#log('warn', `spark-channel: ${reason}; ${dropped.commands} queued command(s) were not handled`);
+    }
     this.#tokenWatch?.unsubscribe();
     this.#tokenWatch = undefined;
     this.#loop.unsubscribe();
     this.#incoming.complete();
     this.#errors.complete();
+    if (this.#stats !== undefined) {
+      this.#stats.next(this.stats());
+      this.#stats.complete();
+    }
     this.#resolveStopped();
   }
 

@@ -167,7 +167,7 @@ describe('SparkGenericModuleDispatcher', () => {
       controller.abort(new Error('user left'));
       const answer = dispatcher.request('x', { signal: controller.signal });
       expect(channel.size).toBe(0);
-      const error = await answer.catch((e: unknown) => e as SparkChannelError);
+      const error = (await answer.catch((e: unknown) => e)) as SparkChannelError;
       expect(error.code).toBe('CANCELLED');
       expect(error.cause).toEqual(new Error('user left'));
     });
@@ -276,9 +276,9 @@ describe('SparkGenericModuleDispatcher', () => {
       }
       await expect(dispatcher.request('text', { guard: isText })).resolves.toBe('hello');
       await expect(dispatcher.request('legacy', { guard: isLegacy })).resolves.toEqual({ legacy: true });
-      const error = await dispatcher
+      const error = (await dispatcher
         .request('user', { guard: isText })
-        .catch((e: unknown) => e as SparkChannelError);
+        .catch((e: unknown) => e)) as SparkChannelError;
       expect(error).toBeInstanceOf(SparkChannelError);
       expect(error.code).toBe('INVALID_RESPONSE_TYPE');
       expect(error.message).toMatch(/isText/);
@@ -290,7 +290,9 @@ describe('SparkGenericModuleDispatcher', () => {
       const guard = (_: Response): _ is string => {
         throw boom;
       };
-      const error = await dispatcher.request('text', { guard }).catch((e: unknown) => e as SparkChannelError);
+      const error = (await dispatcher
+        .request('text', { guard })
+        .catch((e: unknown) => e)) as SparkChannelError;
       expect(error.code).toBe('INVALID_RESPONSE_TYPE');
       expect(error.cause).toBe(boom);
       await expect(dispatcher.request('text')).resolves.toBe('hello'); // the server goes on
@@ -304,7 +306,9 @@ describe('SparkGenericModuleDispatcher', () => {
         },
         handleCommand: noCommands,
       });
-      const guard = jest.fn((r: string): r is string => typeof r === 'string');
+      const guard = jest.fn((r: string): r is string => typeof r === 'string') as unknown as (
+        r: string,
+      ) => r is string;
       await expect(dispatcher.request('x', { guard })).rejects.toBe(boom);
       expect(guard).not.toHaveBeenCalled();
     });

@@ -8,10 +8,16 @@ export const kClose = Symbol('spark-channel.close');
 export const kOffer = Symbol('spark-channel.offer');
 export const kWhenStopped = Symbol('spark-channel.whenStopped');
 export const kIsStopped = Symbol('spark-channel.isStopped');
+export const kRelease = Symbol('spark-channel.release');
+export const kRefusedCount = Symbol('spark-channel.refusedCount');
+export const kHasRoom = Symbol('spark-channel.hasRoom');
+export const kOnStop = Symbol('spark-channel.onStop');
 
 /** The server side of a channel: told when a message may be waiting. */
 export interface ChannelConsumer {
   wake(): void;
+  /** Why this request must be refused at once (it could never be answered), if it must. */
+  refusal(message: unknown): Error | undefined;
 }
 
 export const RESOLVED: Promise<void> = Promise.resolve();

@@ -19,6 +19,8 @@ export class Job implements HandlerContext {
     readonly kind: 'request' | 'command',
     readonly message: unknown,
     readonly wrapper: CallbackWrapper<unknown, Result<unknown, unknown>> | undefined,
+    /** The channel message it came in, by identity (keyed ordering releases its key with it). */
+    readonly source: unknown = undefined,
   ) {}
 
   get signal(): AbortSignal {

@@ -86,6 +86,18 @@ export class RateLimiter {
     else this.#queue.retain(() => false);
   }
 
+  /** Runs every waiting caller now, in order (their sends then meet a closed channel). */
+  flush(): void {
+    this.#timer?.unsubscribe();
+    this.#timer = undefined;
+    this.#queue.clear((ticket) => {
+      if (ticket.gone) return;
+      ticket.gone = true;
+      this.#waiting--;
+      ticket.run();
+    });
+  }
+
   #cancelTimer(): void {
     this.#timer?.unsubscribe();
     this.#timer = undefined;

@@ -38,6 +38,11 @@ export class RingQueue<T> {
     for (const item of kept) this.push(item);
   }
 
+  /** Empties the queue, handing each item to `visit` in order. */
+  clear(visit: (item: T) => void): void {
+    for (let item = this.shift(); item !== undefined; item = this.shift()) visit(item);
+  }
+
   #grow(): void {
     const size = this.#mask + 1;
     const items = new Array<T | undefined>(size * 2);
