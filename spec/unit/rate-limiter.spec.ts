@@ -217,6 +217,63 @@ describe('RateLimiter', () => {
     });
   });
 
+  describe('flush', () => {
+    it('runs every waiting caller at once, in call order, skipping those that left', () => {
+      const seen: string[] = [];
+      testScheduler().run(() => {
+        const limiter = new RateLimiter(1, 10);
+        limiter.acquire(() => seen.push(`a@${asyncScheduler.now()}`));
+        limiter.acquire(() => seen.push(`b@${asyncScheduler.now()}`));
+        const leaveC = limiter.acquire(() => seen.push(`c@${asyncScheduler.now()}`));
+        limiter.acquire(() => seen.push(`d@${asyncScheduler.now()}`));
+        timer(2).subscribe(() => leaveC());
+        timer(3).subscribe(() => limiter.flush());
+      });
+      // Nobody runs twice: the cancelled timer grants nothing at t = 10.
+      expect(seen).toEqual(['a@0', 'b@3', 'd@3']);
+    });
+
+    it('leaves nobody waiting, so tryAcquire depends on the window alone afterwards', () => {
+      const seen: [number, boolean][] = [];
+      testScheduler().run(() => {
+        const limiter = new RateLimiter(1, 10);
+        limiter.acquire(() => undefined);
+        limiter.acquire(() => undefined);
+        timer(3).subscribe(() => limiter.flush());
+        for (const t of [9, 10]) timer(t).subscribe(() => seen.push([t, limiter.tryAcquire()]));
+      });
+      expect(seen).toEqual([
+        [9, false],
+        [10, true],
+      ]);
+    });
+
+    it('makes leave functions of flushed callers harmless', () => {
+      const run = jest.fn();
+      testScheduler().run(() => {
+        const limiter = new RateLimiter(1, 10);
+        limiter.tryAcquire();
+        const leave = limiter.acquire(run);
+        limiter.flush();
+        leave();
+        leave();
+      });
+      expect(run).toHaveBeenCalledTimes(1);
+    });
+
+    it('with nobody waiting does nothing', () => {
+      testScheduler().run(() => {
+        const limiter = new RateLimiter(2, 10);
+        limiter.flush();
+        expect([limiter.tryAcquire(), limiter.tryAcquire(), limiter.tryAcquire()]).toEqual([
+          true,
+          true,
+          false,
+        ]);
+      });
+    });
+  });
+
   /**
    * Calls `acquire` at each arrival time (ties in array order) and records when each is granted.
    * `leaveAt[i]`, when set, makes call i leave the line at that time.

@@ -172,17 +172,52 @@ describe('RingQueue', () => {
     });
   });
 
+  describe('clear', () => {
+    it('hands every item to visit, head first, and leaves the queue empty', () => {
+      const queue = new RingQueue<number>();
+      for (const n of range(0, 12)) queue.push(n);
+      for (let i = 0; i < 12; i++) queue.shift();
+      for (const n of range(12, 40)) queue.push(n); // wrapped and grown
+      const visited: number[] = [];
+
+      queue.clear((n) => visited.push(n));
+
+      expect(visited).toEqual(range(12, 40));
+      expect(queue.length).toBe(0);
+      expect(queue.peek()).toBeUndefined();
+    });
+
+    it('on an empty queue never calls visit', () => {
+      const visit = jest.fn();
+      new RingQueue<number>().clear(visit);
+      expect(visit).not.toHaveBeenCalled();
+    });
+
+    it('leaves the queue usable', () => {
+      const queue = new RingQueue<number>();
+      queue.push(1);
+      queue.clear(() => undefined);
+      queue.push(2);
+      expect(drain(queue)).toEqual([2]);
+    });
+  });
+
   type Op =
-    { kind: 'push'; value: number } | { kind: 'shift' } | { kind: 'peek' } | { kind: 'retain'; mod: number };
+    | { kind: 'push'; value: number }
+    | { kind: 'shift' }
+    | { kind: 'peek' }
+    | { kind: 'retain'; mod: number }
+    | { kind: 'clear' };
 
   const op: fc.Arbitrary<Op> = fc.oneof(
     { weight: 6, arbitrary: fc.integer().map((value): Op => ({ kind: 'push', value })) },
     { weight: 4, arbitrary: fc.constant<Op>({ kind: 'shift' }) },
     { weight: 1, arbitrary: fc.constant<Op>({ kind: 'peek' }) },
     { weight: 1, arbitrary: fc.integer({ min: 2, max: 5 }).map((mod): Op => ({ kind: 'retain', mod })) },
+    { weight: 1, arbitrary: fc.constant<Op>({ kind: 'clear' }) },
   );
 
-  it('matches an array model over any sequence of push / shift / peek / retain', () => {
+  it('matches an array model over any sequence of push / shift / peek / retain / clear', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 400 }), (ops) => {
         const queue = new RingQueue<number>();
@@ -203,6 +238,13 @@ describe('RingQueue', () => {
               const keep = (n: number): boolean => Math.abs(n) % o.mod !== 0;
               queue.retain(keep);
               model = model.filter(keep);
+              break;
+            }
+            case 'clear': {
+              const visited: number[] = [];
+              queue.clear((n) => visited.push(n));
+              expect(visited).toEqual(model);
+              model = [];
               break;
             }
           }
