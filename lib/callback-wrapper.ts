@@ -20,7 +20,8 @@ export type CallbackSender<V> = AsyncSubject<V>;
 export class CallbackWrapper<T, V> {
   readonly message: T;
   readonly sender: CallbackSender<V>;
-  readonly signal?: AbortSignal;
+  // `declare`: no own `signal` property at all when there is none.
+  declare readonly signal?: AbortSignal;
 
   constructor(message: T, sender: CallbackSender<V>, signal?: AbortSignal) {
     this.message = message;
