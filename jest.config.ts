@@ -10,6 +10,7 @@ const config: Config = {
   collectCoverageFrom: ['lib/**/*.ts'],
   coverageReporters: ['text-summary', 'json-summary', 'lcov'],
   coverageThreshold: { global: { lines: 95, branches: 95, functions: 95, statements: 95 } },
+  setupFilesAfterEnv: ['<rootDir>/spec/support/setup.ts'],
   testTimeout: 30_000,
 };
 

@@ -274,6 +274,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
 
     const oneshot = new Oneshot<Result<R, E>>((hasValue, result, error) => {
       if (done) return;
+      /* istanbul ignore if -- the server always answers with a value; only a foreign completer could do this */
       if (!hasValue || result === undefined) {
         finish(err(failure('RECEIVE_FAILED', 'The reply oneshot completed without an answer', error)));
       } else if (!result.ok || guard === undefined) {

@@ -339,11 +339,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
         if (this.#waiters.length > COMPACT_AFTER && this.#waiters.length > 2 * this.#waiting) {
           this.#waiters.retain((w) => !w.gone);
         }
-        // The line may now start with senders that fit.
-        if (this.#waiting > 0 && this.#size < this.capacity) {
-          this.#admitWaiters();
-          this.#consumer?.wake();
-        }
+        // No one is admitted here: a sender only waits while the queue is full.
       });
     }
     this.#waiters.push(waiter);

@@ -222,6 +222,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
         this.#concurrency === 1 ? concatMap(handle) : mergeMap(handle, this.#concurrency),
         takeUntil(this.#stop$), // last, so the running handler is torn down too
       )
+      /* istanbul ignore next -- see #crash */
       .subscribe({ error: (error: unknown) => this.#crash(error) });
 
     channel[kAttach](this, this.#keyOf as ((message: unknown) => unknown) | undefined);
@@ -480,6 +481,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
   }
 
   /** Only a bug in the library itself gets here: fail safe, never leave callers hanging. */
+  /* istanbul ignore next -- unreachable unless the library has a bug */
   #crash(error: unknown): void {
     this.#log('error', 'spark-channel: module server loop failed, stopping:', error);
     this.#halt('the module server loop failed');

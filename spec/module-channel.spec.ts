@@ -221,3 +221,52 @@ describe('ModuleChannel', () => {
     });
   });
 });
+
+describe('ModuleChannel edge cases', () => {
+  it('refuses a raw request with an aborted signal that would have to wait', async () => {
+    const channel = new ModuleChannel<string, string>(1);
+    await channel.send(command('full'));
+    const controller = new AbortController();
+    controller.abort('late');
+    const reply: Reply = new AsyncSubject();
+    await expect(codeOf(channel.send(request('x', reply, controller.signal)))).resolves.toBe('CANCELLED');
+    expect((await replies(reply))[0]).toMatchObject({ ok: false, error: { code: 'CANCELLED' } });
+  });
+
+  it('cancels the token of a Shutdown still waiting for room when the server stops', async () => {
+    const channel = new ModuleChannel<string, string>(1);
+    const server = runModuleServer({ handleRequest: () => NEVER, handleCommand: () => NEVER }, channel);
+    await channel.send(command('running'));
+    await channel.send(command('queued'));
+    const token = new SparkChannelCancellationToken();
+    const shutdown = channel.send(SparkGenericModuleMessage.Shutdown(token));
+    server.stop();
+    await expect(codeOf(shutdown)).resolves.toBe('SEND_FAILED');
+    expect(token.isCancelled).toBe(true);
+  });
+
+  it('throws the key function’s error from trySend', () => {
+    const channel = new ModuleChannel<string, string>();
+    runModuleServer({ handleRequest: (m) => m, handleCommand: () => NEVER }, channel, {
+      key: () => {
+        throw new TypeError('no key');
+      },
+    });
+    expect(() => channel.trySend(command('x'))).toThrow('no key');
+    expect(channel.size).toBe(0);
+  });
+
+  it('refuses a waiting sender whose key function throws when its turn comes', async () => {
+    const channel = new ModuleChannel<string, string>(1);
+    runModuleServer({ handleRequest: (m) => m, handleCommand: () => NEVER }, channel, {
+      key: (m: string) => {
+        if (m === 'bad') throw new TypeError('bad key');
+        return m;
+      },
+    });
+    await channel.send(command('running'));
+    await channel.send(command('queued'));
+    const bad = channel.send(command('bad'));
+    expect(await isSettled(bad)).toBe(false);
+  });
+});
