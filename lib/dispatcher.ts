@@ -10,6 +10,7 @@ import {
   kWhenStopped,
   RESOLVED,
 } from './internal/channel-internals.js';
+import { onAbort as listenForAbort } from './internal/abort-fanout.js';
 import { Oneshot } from './internal/oneshot.js';
 import { RateLimiter } from './internal/rate-limiter.js';
 import {
@@ -255,6 +256,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
 
     let done = false;
     let clock: Subscription | undefined;
+    let stopListening: (() => void) | undefined;
     let leaveRateLine: (() => void) | undefined;
     const controller =
       timeoutMs !== Infinity || signal !== undefined || cancellable ? new AbortController() : undefined;
@@ -267,7 +269,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
       if (done) return;
       done = true;
       clock?.unsubscribe();
-      signal?.removeEventListener('abort', onAbort);
+      stopListening?.();
       leaveRateLine?.();
       settle(result);
     };
@@ -294,7 +296,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
         controller?.abort(error);
       });
     }
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal !== undefined) stopListening = listenForAbort(signal, onAbort);
 
     const send = (): void => this.sender[kOffer](request, (error) => finish(err(error)));
     if (this.#limiter === undefined || this.sender.isClosed) send();

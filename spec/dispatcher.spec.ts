@@ -1,3 +1,5 @@
+import { getEventListeners } from 'node:events';
+
 import fc from 'fast-check';
 import { EMPTY, firstValueFrom, NEVER, Observable, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
@@ -227,6 +229,22 @@ describe('SparkGenericModuleDispatcher', () => {
       expect(calls).toBe(0);
       await expect(firstValueFrom(once)).resolves.toBe(1);
       await expect(firstValueFrom(once)).resolves.toBe(2);
+    });
+
+    it('shares one abort listener among all requests on a signal, and cancels them all', async () => {
+      const { dispatcher } = spawnModule<number, number>({
+        handleRequest: () => NEVER,
+        handleCommand: noCommands,
+      });
+      const controller = new AbortController();
+      const answers = Array.from({ length: 1_000 }, (_, i) =>
+        codeOf(dispatcher.request(i, { signal: controller.signal })),
+      );
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+      controller.abort();
+      const codes = await Promise.all(answers);
+      expect(new Set(codes)).toEqual(new Set(['CANCELLED']));
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     });
 
     it('leaves no abort listener on the caller’s signal once a request settles', async () => {

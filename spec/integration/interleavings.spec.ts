@@ -12,14 +12,26 @@ interface Behaviour {
   readonly delay: number;
 }
 type Op =
-  | { readonly op: 'request'; readonly b: Behaviour; readonly timeoutMs?: number; readonly abortAfter?: number }
+  | {
+      readonly op: 'request';
+      readonly b: Behaviour;
+      readonly timeoutMs?: number;
+      readonly abortAfter?: number;
+    }
   | { readonly op: 'command'; readonly b: Behaviour }
   | { readonly op: 'tick'; readonly ms: number }
   | { readonly op: 'stop' }
   | { readonly op: 'shutdown' };
 
 const behaviour = fc.record({
-  outcome: fc.constantFrom<Outcome>('value', 'throw', 'reject', 'observable-error', 'non-error', 'observable-value'),
+  outcome: fc.constantFrom<Outcome>(
+    'value',
+    'throw',
+    'reject',
+    'observable-error',
+    'non-error',
+    'observable-value',
+  ),
   delay: fc.nat(5),
 });
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -27,7 +39,12 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.record(
-      { op: fc.constant('request' as const), b: behaviour, timeoutMs: fc.integer({ min: 1, max: 8 }), abortAfter: fc.nat(8) },
+      {
+        op: fc.constant('request' as const),
+        b: behaviour,
+        timeoutMs: fc.integer({ min: 1, max: 8 }),
+        abortAfter: fc.nat(8),
+      },
       { requiredKeys: ['op', 'b'] },
     ),
   },
@@ -134,7 +151,7 @@ describe('any interleaving of messages, faults, timeouts, aborts and a stop', ()
               behaviours.set(i, o.b);
               const controller = o.abortAfter === undefined ? undefined : new AbortController();
               if (controller !== undefined) setTimeout(() => controller.abort(), o.abortAfter);
-              const record = { i, count: 0, op: o as Op, stopSeen };
+              const record: (typeof settled)[number] = { i, count: 0, op: o as Op, stopSeen };
               settled.push(record);
               sentOrder.push(i);
               dispatcher

@@ -1,0 +1,115 @@
+// Leak checks: run with `node --expose-gc` (npm test does); skipped otherwise.
+import { getEventListeners } from 'node:events';
+
+import { NEVER, Subject } from 'rxjs';
+
+import { SparkChannelCancellationToken, spawnModule } from '../../lib/index.js';
+import { codeOf } from '../support/helpers.js';
+
+const gc = (globalThis as { gc?: () => void }).gc;
+const withGc = gc === undefined ? it.skip : it;
+
+/** Heap used after a full collection (several passes: finalisers and weak refs settle). */
+async function settledHeap(): Promise<number> {
+  for (let i = 0; i < 4; i++) {
+    gc?.();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+
+// The bound: 2 MiB over the baseline. A leak of even one small object per cycle (~50 bytes)
+// over 100,000 cycles would show as 5 MB; the bound leaves room for the JIT and jest itself.
+const BOUND = 2 * 1024 * 1024;
+
+describe('no leaks', () => {
+  withGc('returns to its baseline heap after 100,000 request/response cycles', async () => {
+    const { dispatcher, server } = spawnModule<number, number>({
+      handleRequest: (n) => (n % 2 === 0 ? n : Promise.resolve(n)),
+      handleCommand: () => undefined,
+    });
+    const controller = new AbortController();
+    const warm = async (): Promise<void> => {
+      for (let batch = 0; batch < 10; batch++) {
+        const answers: Promise<number>[] = [];
+        for (let i = 0; i < 1_000; i++) {
+          answers.push(
+            i % 4 === 0
+              ? dispatcher.request(i, { timeoutMs: 60_000, signal: controller.signal })
+              : dispatcher.request(i),
+          );
+        }
+        await Promise.all(answers);
+      }
+    };
+    await warm(); // JIT and pools warm up before the baseline
+    const before = await settledHeap();
+    const timersBefore = timers();
+    for (let round = 0; round < 10; round++) await warm();
+    const after = await settledHeap();
+    expect(after - before).toBeLessThan(BOUND);
+    expect(timers()).toBeLessThanOrEqual(timersBefore);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    expect(server.stats()).toMatchObject({ queued: 0, running: 0, handled: 110_000 });
+    await dispatcher.shutdown();
+  });
+
+  withGc('frees everything when a server with thousands of pending requests is stopped', async () => {
+    const before = await settledHeap();
+    const timersBefore = timers();
+    const controller = new AbortController();
+    const source = new Subject<number>();
+    const token = new SparkChannelCancellationToken();
+    let module: ReturnType<typeof spawnModule<number, number>> | undefined = spawnModule<number, number>(
+      { handleRequest: (n) => (n === 0 ? source : NEVER), handleCommand: () => undefined },
+      { capacity: 2_000, token },
+    );
+    const outcomes: Promise<string>[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      const options = i % 2 === 0 ? { timeoutMs: 60_000, signal: controller.signal } : {};
+      outcomes.push(codeOf(module.dispatcher.request(i, options))); // 2,000 queue, the rest wait for room
+    }
+    expect(module.server.stats()).toMatchObject({ queued: 2_000, running: 1 });
+    expect(timers()).toBeGreaterThan(timersBefore);
+    expect(source.observed).toBe(true);
+    token.cancel(); // stop at once through the token
+    const codes = await Promise.all(outcomes);
+    expect(codes.filter((c) => c === 'RECEIVE_FAILED')).toHaveLength(2_001);
+    expect(codes.filter((c) => c === 'SEND_FAILED')).toHaveLength(2_999);
+    expect(source.observed).toBe(false); // the handler's observable was unsubscribed
+    expect(timers()).toBeLessThanOrEqual(timersBefore); // every request timeout was cleared
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    module = undefined;
+    outcomes.length = 0;
+    const after = await settledHeap();
+    expect(after - before).toBeLessThan(BOUND);
+  });
+
+  withGc(
+    'holds memory flat under a producer far faster than its handler, with a bounded channel',
+    async () => {
+      const { dispatcher, server } = spawnModule<number, number>(
+        {
+          handleRequest: (n) => n,
+          handleCommand: () => new Promise<void>((resolve) => setImmediate(resolve)),
+        },
+        { capacity: 100 },
+      );
+      const produce = async (count: number): Promise<void> => {
+        for (let i = 0; i < count; i++) await dispatcher.sendCommand(i); // waits for room: backpressure
+      };
+      await produce(2_000);
+      const before = await settledHeap();
+      let peakQueued = 0;
+      const sub = server.stats$.subscribe((s) => (peakQueued = Math.max(peakQueued, s.queued)));
+      await produce(20_000);
+      sub.unsubscribe();
+      const after = await settledHeap();
+      expect(peakQueued).toBeLessThanOrEqual(100);
+      expect(after - before).toBeLessThan(BOUND);
+      await dispatcher.shutdown();
+    },
+  );
+});
