@@ -1,0 +1,186 @@
+/**
+ * Soak: millions of mixed messages with random faults, for a set time, printing throughput and
+ * heap as it goes. Fails (exit 1) if any request is lost, settles twice, or gets an
+ * unexplained outcome.
+ *
+ *   npm run soak                 # 60 s
+ *   npm run soak -- --seconds 10 # shorter
+ */
+import { map, Observable, throwError, timer } from 'rxjs';
+
+import { SparkChannelError, spawnModule } from '../lib/index.js';
+
+const arg = (name: string, fallback: number): number => {
+  const i = process.argv.indexOf(`--${name}`);
+  const value = i === -1 ? Number.NaN : Number(process.argv[i + 1]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+};
+const seconds = arg('seconds', 60);
+const producers = arg('producers', 8);
+
+// A small fast PRNG, so a run can be replayed with --seed.
+let seed = arg('seed', 0x5eed) >>> 0;
+const random = (): number => {
+  seed = (seed + 0x6d2b79f5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+
+interface Msg {
+  readonly n: number;
+  readonly fault: 'none' | 'throw' | 'reject' | 'observable-error' | 'non-error' | 'slow';
+}
+
+function handle(msg: Msg): unknown {
+  switch (msg.fault) {
+    case 'none':
+      return msg.n % 3 === 0 ? Promise.resolve(msg.n) : msg.n;
+    case 'throw':
+      throw new Error(`fault ${msg.n}`);
+    case 'reject':
+      return Promise.reject(new Error(`fault ${msg.n}`));
+    case 'observable-error':
+      return throwError(() => new Error(`fault ${msg.n}`));
+    case 'non-error':
+      throw `fault ${msg.n}`;
+    case 'slow': // a macrotask later: long enough for queues to build and aborts to land
+      return msg.n % 10 === 0
+        ? timer(1).pipe(map(() => msg.n))
+        : new Promise((resolve) => setImmediate(() => resolve(msg.n)));
+  }
+}
+
+const pickFault = (): Msg['fault'] => {
+  const r = random();
+  if (r < 0.9) return 'none';
+  if (r < 0.92) return 'throw';
+  if (r < 0.94) return 'reject';
+  if (r < 0.96) return 'observable-error';
+  if (r < 0.98) return 'non-error';
+  return 'slow';
+};
+
+const modules = [
+  spawnModule<Msg, number>(
+    { handleRequest: handle as (m: Msg) => number, handleCommand: handle as (m: Msg) => void },
+    { logger: { error: () => undefined } },
+  ),
+  spawnModule<Msg, number>(
+    { handleRequest: handle as (m: Msg) => number, handleCommand: handle as (m: Msg) => void },
+    { capacity: 256, concurrency: 4, logger: { error: () => undefined } },
+  ),
+  spawnModule<Msg, number>(
+    { handleRequest: handle as (m: Msg) => number, handleCommand: handle as (m: Msg) => void },
+    { capacity: 64, concurrency: 2, key: (m: Msg) => m.n % 16, logger: { error: () => undefined } },
+  ),
+];
+
+const counts = {
+  sent: 0,
+  settled: 0,
+  ok: 0,
+  handlerErrors: 0,
+  timeouts: 0,
+  cancelled: 0,
+  commands: 0,
+  violations: 0,
+};
+const moduleErrors = { count: 0 };
+for (const { server } of modules) server.errors$.subscribe(() => moduleErrors.count++);
+
+let running = true;
+const violation = (what: string): void => {
+  counts.violations++;
+  if (counts.violations <= 10) console.error(`VIOLATION: ${what}`);
+};
+
+async function producer(id: number): Promise<void> {
+  let n = id * 1_000_000_000;
+  while (running) {
+    const { dispatcher } = modules[n % modules.length]!;
+    const batch: Promise<void>[] = [];
+    for (let i = 0; i < 64; i++, n++) {
+      const r = random();
+      // a third of the aborted requests are slow ones, so some aborts land while queued or running
+      const msg: Msg = { n, fault: r >= 0.3 && r < 0.31 ? 'slow' : pickFault() };
+      if (r < 0.3) {
+        counts.commands++;
+        batch.push(dispatcher.sendCommand(msg));
+        continue;
+      }
+      counts.sent++;
+      const controller = r < 0.33 ? new AbortController() : undefined;
+      const options =
+        r < 0.36 ? { timeoutMs: 1 } : controller === undefined ? undefined : { signal: controller.signal };
+      let settledOnce = false;
+      const settle = (): void => {
+        if (settledOnce) violation(`request ${msg.n} settled twice`);
+        settledOnce = true;
+        counts.settled++;
+      };
+      batch.push(
+        dispatcher.request(msg, options).then(
+          (value) => {
+            settle();
+            if (value !== msg.n || (msg.fault !== 'none' && msg.fault !== 'slow'))
+              violation(`wrong answer for ${msg.n}`);
+            counts.ok++;
+          },
+          (error: unknown) => {
+            settle();
+            if (error instanceof SparkChannelError) {
+              if (error.code === 'TIMEOUT') counts.timeouts++;
+              else if (error.code === 'CANCELLED') counts.cancelled++;
+              else violation(`unexpected ${error.code} for ${msg.n}`);
+            } else {
+              const text = error instanceof Error ? error.message : String(error);
+              if (text !== `fault ${msg.n}`) violation(`wrong error for ${msg.n}: ${text}`);
+              counts.handlerErrors++;
+            }
+          },
+        ),
+      );
+      controller?.abort(); // lands while queued behind a slow one, or after a synchronous answer
+    }
+    await Promise.all(batch);
+  }
+}
+
+const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
+const started = Date.now();
+let last = { time: started, messages: 0 };
+const rows: string[] = [];
+console.log(
+  `soak: ${seconds} s, ${producers} producers, ${modules.length} modules (plain; bounded ×4; keyed ×2)`,
+);
+console.log('   t(s) |   msgs/s | total msgs | heap MB | rss MB');
+const ticker = new Observable<number>((subscriber) => {
+  const id = setInterval(() => subscriber.next(Date.now()), 1_000);
+  return () => clearInterval(id);
+}).subscribe((now) => {
+  const messages = counts.sent + counts.commands;
+  const rate = ((messages - last.messages) * 1_000) / (now - last.time);
+  last = { time: now, messages };
+  const { heapUsed, rss } = process.memoryUsage();
+  const row = `${String(Math.round((now - started) / 1_000)).padStart(7)} | ${String(Math.round(rate)).padStart(8)} | ${String(messages).padStart(10)} | ${mb(heapUsed).padStart(7)} | ${mb(rss).padStart(6)}`;
+  rows.push(row);
+  console.log(row);
+  if (now - started >= seconds * 1_000) running = false;
+});
+
+void Promise.all(Array.from({ length: producers }, (_, id) => producer(id))).then(async () => {
+  ticker.unsubscribe();
+  await Promise.all(modules.map(({ dispatcher }) => dispatcher.shutdown()));
+  const elapsed = (Date.now() - started) / 1_000;
+  const total = counts.sent + counts.commands;
+  if (counts.settled !== counts.sent) violation(`${counts.sent - counts.settled} requests never settled`);
+  console.log(
+    `\nsoak: ${total.toLocaleString('en')} messages in ${elapsed.toFixed(1)} s (${Math.round(total / elapsed).toLocaleString('en')}/s); ` +
+      `requests ${counts.sent.toLocaleString('en')} sent, ${counts.settled.toLocaleString('en')} settled ` +
+      `(ok ${counts.ok}, handler errors ${counts.handlerErrors}, timeouts ${counts.timeouts}, cancelled ${counts.cancelled}); ` +
+      `commands ${counts.commands}; errors$ ${moduleErrors.count}; violations ${counts.violations}`,
+  );
+  process.exit(counts.violations === 0 ? 0 : 1);
+});
