@@ -113,7 +113,7 @@ async function producer(id: number): Promise<void> {
       counts.sent++;
       const controller = r < 0.33 ? new AbortController() : undefined;
       const options =
-        r < 0.36 ? { timeoutMs: 1 } : controller === undefined ? undefined : { signal: controller.signal };
+        controller !== undefined ? { signal: controller.signal } : r < 0.36 ? { timeoutMs: 1 } : undefined;
       let settledOnce = false;
       const settle = (): void => {
         if (settledOnce) violation(`request ${msg.n} settled twice`);
