@@ -22,7 +22,8 @@ import {
 import { type HandlerContext, type SparkGenericModuleHandler } from '../../lib/index.js';
 import { codeOf, deferred, flush, recordingLogger } from '../support/helpers.js';
 
-type Msg = { type: 'double'; n: number } | { type: 'wait'; gate: Promise<void> } | { type: 'fail'; reason: string };
+type Msg =
+  { type: 'double'; n: number } | { type: 'wait'; gate: Promise<void> } | { type: 'fail'; reason: string };
 
 /** A handler whose `wait` requests block until their gate opens, and whose `fail` messages throw. */
 class TestHandler implements SparkGenericModuleHandler<Msg, number> {
@@ -84,7 +85,7 @@ describe('provideModule', () => {
     injector.destroy();
   });
 
-  it("stops the server when its injector is destroyed: unanswered requests reject with RECEIVE_FAILED", async () => {
+  it('stops the server when its injector is destroyed: unanswered requests reject with RECEIVE_FAILED', async () => {
     const { injector } = environment([provideModule(MATH, () => new TestHandler(), quiet())]);
     const math = injector.get(MATH);
     const gate = deferred();
@@ -118,7 +119,9 @@ describe('provideModule', () => {
 
   it('with onDestroy: { drainMs }, lets everything already sent finish, then stops', async () => {
     const handler = new TestHandler();
-    const { injector } = environment([provideModule(MATH, () => handler, { onDestroy: { drainMs: 10_000 } })]);
+    const { injector } = environment([
+      provideModule(MATH, () => handler, { onDestroy: { drainMs: 10_000 } }),
+    ]);
     const math = injector.get(MATH);
     const gate = deferred();
     const running = math.dispatcher.request({ type: 'wait', gate: gate.promise });
@@ -139,7 +142,9 @@ describe('provideModule', () => {
   it('cuts a drain off at its deadline', async () => {
     jest.useFakeTimers();
     try {
-      const { injector } = environment([provideModule(MATH, () => new TestHandler(), { onDestroy: { drainMs: 50 }, ...quiet() })]);
+      const { injector } = environment([
+        provideModule(MATH, () => new TestHandler(), { onDestroy: { drainMs: 50 }, ...quiet() }),
+      ]);
       const math = injector.get(MATH);
       const stuck = math.dispatcher.request({ type: 'wait', gate: new Promise<void>(() => undefined) });
       await Promise.resolve();
@@ -158,7 +163,11 @@ describe('provideModule', () => {
   it('ties a module to the injector that provides it: a child’s module stops with the child, not the parent', async () => {
     const OTHER = new InjectionToken<InjectedModule<Msg, number>>('OTHER');
     const { root, injector: parent } = environment([provideModule(MATH, () => new TestHandler())]);
-    const child = createEnvironmentInjector([provideModule(OTHER, () => new TestHandler(3))], parent, 'child');
+    const child = createEnvironmentInjector(
+      [provideModule(OTHER, () => new TestHandler(3))],
+      parent,
+      'child',
+    );
     const fromParent = child.get(MATH);
     const fromChild = child.get(OTHER);
 
@@ -208,7 +217,11 @@ describe('signals', () => {
     await math.dispatcher.sendCommand({ type: 'fail', reason: 'command went wrong' });
     await flush();
     expect(math.errors()).toEqual([
-      { kind: 'command', message: { type: 'fail', reason: 'command went wrong' }, error: new Error('command went wrong') },
+      {
+        kind: 'command',
+        message: { type: 'fail', reason: 'command went wrong' },
+        error: new Error('command went wrong'),
+      },
     ]);
     expect(last()).toBe('command went wrong');
 
@@ -220,7 +233,9 @@ describe('signals', () => {
   });
 
   it('errors keeps the most recent maxErrors failures', async () => {
-    const { injector } = environment([provideModule(MATH, () => new TestHandler(), { maxErrors: 2, ...quiet() })]);
+    const { injector } = environment([
+      provideModule(MATH, () => new TestHandler(), { maxErrors: 2, ...quiet() }),
+    ]);
     const math = injector.get(MATH);
     for (const reason of ['a', 'b', 'c']) await math.dispatcher.sendCommand({ type: 'fail', reason });
     await flush();

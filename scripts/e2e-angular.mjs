@@ -1,0 +1,207 @@
+#!/usr/bin/env node
+// End-to-end test of examples/angular, the Angular app whose service wraps a spark-channel module:
+// builds the library and the app (installing the app's dependencies when missing or stale),
+// serves the build on 127.0.0.1, and drives it in headless Chromium (Debian's, installed with apt
+// when missing and we are root) through playwright-core. Asserts on what the page shows, saves
+// reports/angular-e2e.png (and -busy.png, mid-queue), prints `e2e: N passed, M failed` and exits non-zero on any failure.
+// Skipped, with a message saying so, only where no Chromium can be installed.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath, URL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const app = join(root, 'examples', 'angular');
+const browserDist = join(app, 'dist', 'spark-channel-example', 'browser');
+const screenshot = join(root, 'reports', 'angular-e2e.png');
+const busyScreenshot = join(root, 'reports', 'angular-e2e-busy.png');
+const chromiumPath = '/usr/bin/chromium';
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+const step = (what) => console.log(`e2e [${elapsed()}] ${what}`);
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, stdio: 'inherit', env: { ...process.env, NG_CLI_ANALYTICS: 'false' } });
+
+// 1. A browser: Debian's chromium, never a tool's own download.
+if (!existsSync(chromiumPath)) {
+  if (typeof process.getuid === 'function' && process.getuid() === 0) {
+    step('installing Debian chromium (apt-get)…');
+    try {
+      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+      execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+      execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
+    } catch (error) {
+      console.error(`e2e: apt-get could not install chromium: ${error.message}`);
+    }
+  }
+  if (!existsSync(chromiumPath)) {
+    console.log(
+      `e2e: SKIPPED, no Chromium at ${chromiumPath} and none could be installed ` +
+        "(install Debian's `chromium` package, or run as root so this script can apt-get it)",
+    );
+    process.exit(0);
+  }
+}
+
+// 2. The library, as the app will import it, then the app with Angular's own builder.
+step('building the library (npm run build)');
+run('npm', ['run', 'build', '--silent'], root);
+const appLock = join(app, 'package-lock.json');
+const appMarker = join(app, 'node_modules', '.package-lock.json');
+if (!existsSync(appMarker) || statSync(appLock).mtimeMs > statSync(appMarker).mtimeMs) {
+  step('installing the example app’s dependencies (npm ci in examples/angular)');
+  run('npm', ['ci', '--no-audit', '--no-fund'], app);
+}
+step('building the example app (ng build, @angular/build:application)');
+run('npm', ['run', 'build', '--silent'], app);
+if (!existsSync(join(browserDist, 'index.html'))) throw new Error(`no build output at ${browserDist}`);
+
+// 3. Serve the build on a free loopback port; unknown paths get index.html, as a SPA host would.
+const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.ico': 'image/x-icon' };
+const server = createServer((request, response) => {
+  const path = normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname)).replace(
+    /^([/\\])+/,
+    '',
+  );
+  let file = join(browserDist, path);
+  if (!file.startsWith(browserDist + sep) || !existsSync(file) || statSync(file).isDirectory()) {
+    file = join(browserDist, 'index.html');
+  }
+  response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+  response.end(readFileSync(file));
+});
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const url = `http://127.0.0.1:${server.address().port}/`;
+step(`serving ${browserDist} at ${url}`);
+
+// 4. Drive it.
+const { chromium } = await import('playwright-core');
+const results = [];
+let browser;
+try {
+  browser = await chromium.launch({
+    executablePath: chromiumPath,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  step(`launched Chromium ${browser.version()}`);
+  const page = await browser.newPage({ viewport: { width: 900, height: 720 } });
+  const pageErrors = [];
+  const consoleErrors = [];
+  page.on('pageerror', (error) => pageErrors.push(String(error)));
+  page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
+
+  const text = async (testId) => ((await page.getByTestId(testId).textContent()) ?? '').trim();
+  const stats = async () => ({
+    queued: Number(await text('queued')),
+    running: Number(await text('running')),
+    handled: Number(await text('handled')),
+    failed: Number(await text('failed')),
+  });
+  /** Polls `read` until `ok(value)`, or fails after `ms` with the last value seen. */
+  const until = async (read, ok, ms = 5_000) => {
+    const deadline = Date.now() + ms;
+    let value;
+    for (;;) {
+      value = await read();
+      if (ok(value)) return value;
+      if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value)}`);
+      await sleep(20);
+    }
+  };
+  const check = async (name, body) => {
+    try {
+      await body();
+      results.push({ name, ok: true });
+      console.log(`  ✓ ${name}`);
+    } catch (error) {
+      results.push({ name, ok: false });
+      console.log(`  ✗ ${name}\n    ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  const same = (actual, expected) => JSON.stringify(actual) === JSON.stringify(expected);
+
+  mkdirSync(dirname(screenshot), { recursive: true });
+  await page.goto(url, { waitUntil: 'load' });
+
+  await check('the app boots: idle server, no response, no errors', async () => {
+    await until(
+      () => text('response'),
+      (value) => value === 'no request sent yet',
+    );
+    await until(stats, (value) => same(value, { queued: 0, running: 0, handled: 0, failed: 0 }));
+    await until(
+      () => text('errors'),
+      (value) => value === 'none yet',
+    );
+  });
+
+  await check('a request: the button sends GetData and the page renders the response', async () => {
+    await page.getByTestId('request').click();
+    await until(
+      () => text('response'),
+      (value) => value === 'user123 → [1, 2, 3]',
+    );
+    await until(stats, (value) => same(value, { queued: 0, running: 0, handled: 1, failed: 0 }));
+  });
+
+  await check('a failing command shows up from the error stream, and in the stats', async () => {
+    await page.getByTestId('fail').click();
+    await until(
+      () => text('errors'),
+      (value) => value === 'command failed: Unexpected command type: UpdateData',
+    );
+    await until(stats, (value) => same(value, { queued: 0, running: 0, handled: 2, failed: 1 }));
+  });
+
+  let busiest;
+  await check('the stats follow a queue of slow commands live, then drain to idle', async () => {
+    await page.getByTestId('slow').click();
+    busiest = await until(stats, (value) => value.queued >= 3 && value.running === 1, 2_000);
+    await page.screenshot({ path: busyScreenshot, fullPage: true });
+    await until(stats, (value) => value.queued < busiest.queued && value.running === 1, 3_000);
+    await until(stats, (value) => same(value, { queued: 0, running: 0, handled: 7, failed: 1 }), 5_000);
+  });
+
+  await check('no uncaught error; the one console error is the command failure being logged', async () => {
+    if (pageErrors.length > 0) throw new Error(`page errors: ${pageErrors.join(' | ')}`);
+    const unexpected = consoleErrors.filter(
+      (message) => !message.startsWith('spark-channel: handleCommand failed:'),
+    );
+    if (unexpected.length > 0 || consoleErrors.length !== 1) {
+      throw new Error(`console errors: ${JSON.stringify(consoleErrors)}`);
+    }
+  });
+
+  // The request once more, so the screenshot shows a response, an error and settled stats.
+  await page.getByTestId('request').click();
+  await until(
+    () => text('handled'),
+    (value) => value === '8',
+  );
+  await page.screenshot({ path: screenshot, fullPage: true });
+  step(
+    `screenshot saved to ${screenshot.slice(root.length + 1)} (busiest moment seen: ${JSON.stringify(busiest)})`,
+  );
+} catch (error) {
+  results.push({ name: 'the browser session', ok: false });
+  console.error(error);
+} finally {
+  await browser?.close();
+  server.close();
+}
+
+const failed = results.filter((result) => !result.ok).length;
+step('done');
+console.log(`e2e: ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
