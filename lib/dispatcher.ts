@@ -11,7 +11,7 @@ import {
   RESOLVED,
 } from './internal/channel-internals.js';
 import { onAbort as listenForAbort } from './internal/abort-fanout.js';
-import { Oneshot } from './internal/oneshot.js';
+import { Oneshot, PromiseOneshot } from './internal/oneshot.js';
 import { RateLimiter } from './internal/rate-limiter.js';
 import {
   checkAbortSignal,
@@ -108,6 +108,16 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
    * const date = await dispatcher.request(msg, { guard: Date }); // typed Date, checked at run time
    */
   request<T extends R = R>(message: M, options?: RequestOptions<R, T>): Promise<T> {
+    if (options === undefined && this.#timeoutMs === Infinity && this.#limiter === undefined) {
+      // The hot path: nothing to time, cancel, check or throttle.
+      return new Promise<T>((resolve, reject) => {
+        const wrapper = new CallbackWrapper<M, Result<R, E>>(
+          message,
+          new PromiseOneshot<R, E>(resolve as (value: R) => void, reject),
+        );
+        this.sender[kOffer](SparkGenericModuleMessage.Request(wrapper), reject, undefined, true);
+      });
+    }
     return new Promise<T>((resolve, reject) => {
       this.#call<T>(message, options, false, (result) =>
         result.ok ? resolve(result.value) : reject(result.error),
@@ -161,6 +171,11 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
    */
   sendCommand(message: M): Promise<void> {
     const command = SparkGenericModuleMessage.Command(message);
+    if (this.#limiter === undefined && this.sender[kHasRoom]) {
+      let refusal: unknown; // only a throwing key function can refuse a command that has room
+      this.sender[kOffer](command, (error) => (refusal = error), undefined, true);
+      return refusal === undefined ? RESOLVED : Promise.reject(refusal);
+    }
     // A closed channel refuses at once and takes no rate-limit slot.
     if (this.#limiter === undefined || this.sender.isClosed) return this.sender.send(command);
     return new Promise<void>((resolve, reject) => {
@@ -298,7 +313,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     }
     if (signal !== undefined) stopListening = listenForAbort(signal, onAbort);
 
-    const send = (): void => this.sender[kOffer](request, (error) => finish(err(error)));
+    const send = (): void => this.sender[kOffer](request, (error) => finish(err(error)), undefined, true);
     if (this.#limiter === undefined || this.sender.isClosed) send();
     else leaveRateLine = this.#rateLimited(send);
 

@@ -144,10 +144,13 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     offered: SparkGenericModuleMessage<M, R, C, E>,
     refused: (error: unknown) => void,
     wait?: (accepted: Promise<void>) => void,
+    trusted = false, // built by the dispatcher: well-formed by construction
   ): void {
     const message = offered as AnyMessage;
-    const invalid = checkMessage(message);
-    if (invalid !== undefined) return refused(invalid);
+    if (!trusted) {
+      const invalid = checkMessage(message);
+      if (invalid !== undefined) return refused(invalid);
+    }
     if (this.#closed) {
       this.#refused++;
       return refused(sendFailed());

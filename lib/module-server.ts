@@ -346,13 +346,29 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     }
   }
 
-  /** The concatMap project: starts one message and describes its completion. */
-  #start(message: AnyMessage): Observable<never> {
+  /**
+   * The concatMap project: handles `first` and, while handlers answer synchronously, the messages
+   * queued behind it, in order and one at a time (a run). A backlog of synchronous work then costs
+   * one inner subscription instead of one per message. The inner completes when the run's last
+   * message does: at once, or when its asynchronous handler settles.
+   */
+  #start(first: AnyMessage): Observable<never> {
+    for (let message: AnyMessage | undefined = first; ;) {
+      const pending = this.#handle(message);
+      if (pending !== undefined) return pending;
+      if (this.#stopped || this.#running >= this.#concurrency) return EMPTY;
+      message = this.#channel[kTake](false); // a Shutdown ends the run; #pump takes it
+      if (message === undefined) return EMPTY;
+      this.#running++;
+    }
+  }
+
+  /** Runs one handler; returns the observable of its completion when it goes asynchronous. */
+  #handle(message: AnyMessage): Observable<never> | undefined {
     const job =
       message.type === 'Request'
         ? new Job('request', message.wrapper.message, message.wrapper, message)
         : new Job('command', (message as { message: unknown }).message, undefined, message);
-    this.#active.add(job);
     if (this.#stats !== undefined) this.#statsChanged();
     let result: unknown;
     const outer = current;
@@ -367,17 +383,23 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     } catch (error: unknown) {
       this.#settle(job, false, error);
       this.#release();
-      return EMPTY;
+      return undefined;
     } finally {
       current = outer;
       this.#calling = outerCalling;
     }
-    if (job.settled) return EMPTY; // the handler stopped the server itself
-    if (isObservable(result)) return this.#follow(job, result);
-    if (isPromiseLike(result)) return this.#await(job, result);
+    if (job.settled) return undefined; // the handler stopped the server itself
+    if (isObservable(result)) {
+      this.#active.add(job);
+      return this.#follow(job, result);
+    }
+    if (isPromiseLike(result)) {
+      this.#active.add(job);
+      return this.#await(job, result);
+    }
     this.#settle(job, true, result);
-    this.#release(); // still inside #pump, which moves on to the next message
-    return EMPTY;
+    this.#release();
+    return undefined;
   }
 
   #await(job: Job, promise: PromiseLike<unknown>): Observable<never> {
@@ -453,6 +475,9 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     this.#stopped = true;
     this.#stop$.next(); // takeUntil tears down the running inners
     this.#stop$.complete();
+    // The running jobs: the asynchronous ones, and the one whose handler is stopping us right now.
+    const calling = this.#calling;
+    if (calling !== undefined && !calling.settled) this.#active.add(calling);
     this.#abandoned = this.#active.size;
     for (const job of this.#active) {
       const error = failure('RECEIVE_FAILED', `Request not answered: ${reason}`);

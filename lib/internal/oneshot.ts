@@ -1,5 +1,8 @@
 import { AsyncSubject } from 'rxjs';
 
+import type { Result } from '../result.js';
+import { failure } from './validate.js';
+
 /**
  * The dispatcher's own reply oneshot: a real `AsyncSubject` (anyone may still subscribe to it),
  * that also hands its outcome straight to the waiting call, sparing a subscription per request.
@@ -33,5 +36,40 @@ export class Oneshot<V> extends AsyncSubject<V> {
     if (this.#done) return;
     this.#done = true;
     this.onSettle(this.#hasValue, this.#value);
+  }
+}
+
+/**
+ * The reply oneshot of a plain `request()` (no options): settles the caller's promise straight
+ * from the server's answer, with no closure or subscription per request. Still a real
+ * `AsyncSubject` for anyone who subscribes.
+ */
+export class PromiseOneshot<V, E> extends AsyncSubject<Result<V, E>> {
+  #result: Result<V, E> | undefined;
+
+  constructor(
+    private readonly resolve: (value: V) => void,
+    private readonly reject: (error: unknown) => void,
+  ) {
+    super();
+  }
+
+  override next(result: Result<V, E>): void {
+    if (this.#result === undefined && !this.isStopped) this.#result = result;
+    super.next(result);
+  }
+
+  override error(error: unknown): void {
+    super.error(error);
+    this.reject(failure('RECEIVE_FAILED', 'The reply oneshot failed', error)); // a promise settles once
+  }
+
+  override complete(): void {
+    super.complete();
+    const result = this.#result;
+    if (result === undefined)
+      this.reject(failure('RECEIVE_FAILED', 'The reply oneshot completed without an answer'));
+    else if (result.ok) this.resolve(result.value);
+    else this.reject(result.error);
   }
 }
