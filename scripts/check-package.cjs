@@ -3,8 +3,8 @@
 // publint and @arethetypeswrong/cli, then unpacks it beside a copy of rxjs and runs a request
 // round trip from a plain Node ESM script and from a CommonJS require.
 'use strict';
-const { mkdtempSync, mkdirSync, writeFileSync, symlinkSync, rmSync } = require('node:fs');
-const { join } = require('node:path');
+const { mkdtempSync, mkdirSync, readFileSync, writeFileSync, symlinkSync, rmSync } = require('node:fs');
+const { dirname, join } = require('node:path');
 const { tmpdir } = require('node:os');
 const { execFileSync } = require('node:child_process');
 
@@ -61,6 +61,67 @@ Promise.all([dispatcher.request(21), dispatcher.sendCommand(1)])
   );
   run(process.execPath, ['esm.mjs'], app);
   run(process.execPath, ['cjs.cjs'], app);
+
+  // The root entry must work without Angular: nothing reachable from it may import @angular/*.
+  for (const entry of ['dist/esm/index.js', 'dist/cjs/index.js']) {
+    const seen = new Set();
+    const visit = (file) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = readFileSync(file, 'utf8');
+      if (/['"]@angular\//.test(source)) throw new Error(`${entry} reaches Angular, through ${file}`);
+      for (const [, spec] of source.matchAll(
+        /(?:from\s*|require\(\s*|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g,
+      )) {
+        visit(join(dirname(file), spec));
+      }
+    };
+    visit(join(installed, entry));
+    console.log(`${entry}: ${seen.size} files, none imports @angular/*`);
+  }
+
+  // spark-channel/angular: a module provided in Angular's real injector, answered, then stopped by
+  // the injector's destroy(). Angular is ESM only: from CommonJS this needs Node's require(esm).
+  symlinkSync(join(root, 'node_modules', '@angular'), join(app, 'node_modules', '@angular'), 'dir');
+  const angularTrip = (load, format) => `
+${load}
+const TOKEN = new InjectionToken('math');
+const root = Injector.create({ providers: [] });
+const injector = createEnvironmentInjector(
+  [provideModule(TOKEN, () => ({ handleRequest: (m) => m * 2, handleCommand() {} }))],
+  root,
+);
+const math = injector.get(TOKEN);
+math.dispatcher.request(21)
+  .then((answer) => {
+    injector.destroy();
+    if (answer !== 42 || math.server.isRunning || math.isRunning() || math.stats().handled !== 1)
+      throw new Error('angular round trip failed');
+    if (typeof ModuleService !== 'function' || typeof injectModule !== 'function') throw new Error('missing exports');
+    console.log('${format} spark-channel/angular ok: provided, answered, stopped on destroy');
+  })
+  .catch((error) => { console.error(error); process.exit(1); });
+`;
+  writeFileSync(
+    join(app, 'angular-esm.mjs'),
+    angularTrip(
+      `import { createEnvironmentInjector, Injector, InjectionToken } from '@angular/core';
+import { injectModule, ModuleService, provideModule } from 'spark-channel/angular';`,
+      'ESM',
+    ),
+  );
+  writeFileSync(
+    join(app, 'angular-cjs.cjs'),
+    angularTrip(
+      `const { createEnvironmentInjector, Injector, InjectionToken } = require('@angular/core');
+const { injectModule, ModuleService, provideModule } = require('spark-channel/angular');`,
+      'CommonJS',
+    ),
+  );
+  run(process.execPath, ['angular-esm.mjs'], app);
+  if (process.features.require_module) run(process.execPath, ['angular-cjs.cjs'], app);
+  else
+    console.log('CommonJS spark-channel/angular: skipped (this Node has no require(esm) for @angular/core)');
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

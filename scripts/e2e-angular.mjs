@@ -46,17 +46,25 @@ if (!existsSync(chromiumPath)) {
 }
 
 // 2. The library, as the app will import it, then the app with Angular's own builder.
-step('building the library (npm run build)');
-run('npm', ['run', 'build', '--silent'], root);
-const appLock = join(app, 'package-lock.json');
-const appMarker = join(app, 'node_modules', '.package-lock.json');
-if (!existsSync(appMarker) || statSync(appLock).mtimeMs > statSync(appMarker).mtimeMs) {
-  step('installing the example app’s dependencies (npm ci in examples/angular)');
-  run('npm', ['ci', '--no-audit', '--no-fund'], app);
+try {
+  step('building the library (npm run build)');
+  run('npm', ['run', 'build', '--silent'], root);
+  const appLock = join(app, 'package-lock.json');
+  const appMarker = join(app, 'node_modules', '.package-lock.json');
+  if (!existsSync(appMarker) || statSync(appLock).mtimeMs > statSync(appMarker).mtimeMs) {
+    step('installing the example app’s dependencies (npm ci in examples/angular)');
+    run('npm', ['ci', '--no-audit', '--no-fund'], app);
+  }
+  step('building the example app (ng build, @angular/build:application)');
+  run('npm', ['run', 'build', '--silent'], app);
+  if (!existsSync(join(browserDist, 'index.html'))) throw new Error(`no build output at ${browserDist}`);
+} catch (error) {
+  console.error(
+    `e2e: could not build the example: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  console.log('e2e: 0 passed, 1 failed');
+  process.exit(1);
 }
-step('building the example app (ng build, @angular/build:application)');
-run('npm', ['run', 'build', '--silent'], app);
-if (!existsSync(join(browserDist, 'index.html'))) throw new Error(`no build output at ${browserDist}`);
 
 // 3. Serve the build on a free loopback port; unknown paths get index.html, as a SPA host would.
 const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.ico': 'image/x-icon' };
