@@ -1,4 +1,4 @@
-import { Observable, type Subscription, timer } from 'rxjs';
+import { Observable } from 'rxjs';
 
 import { CallbackWrapper } from './callback-wrapper.js';
 import { SparkChannelCancellationToken } from './cancellation-token.js';
@@ -8,9 +8,11 @@ import {
   kOffer,
   kOnStop,
   kWhenStopped,
+  kWithdraw,
   RESOLVED,
 } from './internal/channel-internals.js';
 import { onAbort as listenForAbort } from './internal/abort-fanout.js';
+import { Deadlines } from './internal/deadlines.js';
 import { Oneshot, PromiseOneshot } from './internal/oneshot.js';
 import { RateLimiter } from './internal/rate-limiter.js';
 import {
@@ -71,6 +73,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
   readonly sender: ModuleChannel<M, R, C, E>;
   readonly #timeoutMs: number;
   readonly #limiter: RateLimiter | undefined;
+  readonly #deadlines = new Map<number, Deadlines>();
   #flushOnStop = false;
 
   /**
@@ -225,6 +228,12 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     return invalid === undefined ? channel[kWhenStopped]() : Promise.reject(invalid);
   }
 
+  #deadlinesOf(timeoutMs: number): Deadlines {
+    let deadlines = this.#deadlines.get(timeoutMs);
+    if (deadlines === undefined) this.#deadlines.set(timeoutMs, (deadlines = new Deadlines(timeoutMs)));
+    return deadlines;
+  }
+
   /** Runs `send` when the rate limit allows; a server stop lets every waiting send through at once (to be refused). */
   #rateLimited(send: () => void): () => void {
     const limiter = this.#limiter as RateLimiter;
@@ -270,20 +279,17 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     }
 
     let done = false;
-    let clock: Subscription | undefined;
+    let clearDeadline: (() => void) | undefined;
     let stopListening: (() => void) | undefined;
     let leaveRateLine: (() => void) | undefined;
     const controller =
       timeoutMs !== Infinity || signal !== undefined || cancellable ? new AbortController() : undefined;
-    const onAbort = (): void => {
-      const error = failure('CANCELLED', 'Request cancelled by its signal', signal?.reason);
-      finish(err(error));
-      controller?.abort(error);
-    };
+    const onAbort = (): void =>
+      giveUp(failure('CANCELLED', 'Request cancelled by its signal', signal?.reason));
     const finish = (result: Result<T, unknown>): void => {
       if (done) return;
       done = true;
-      clock?.unsubscribe();
+      clearDeadline?.();
       stopListening?.();
       leaveRateLine?.();
       settle(result);
@@ -303,13 +309,17 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     const request = SparkGenericModuleMessage.Request<M, R, E>(
       new CallbackWrapper(message, oneshot, controller?.signal),
     );
-
+    // Cancelling: settle the caller first, then abort (the running handler's context.signal sees
+    // it) and withdraw (a queued request never starts; a waiting one leaves the line).
+    const giveUp = (error: SparkChannelError): void => {
+      finish(err(error));
+      controller?.abort(error);
+      this.sender[kWithdraw](request);
+    };
     if (timeoutMs !== Infinity) {
-      clock = timer(timeoutMs).subscribe(() => {
-        const error = failure('TIMEOUT', `Request timed out after ${timeoutMs} ms`);
-        finish(err(error));
-        controller?.abort(error);
-      });
+      clearDeadline = this.#deadlinesOf(timeoutMs).add(() =>
+        giveUp(failure('TIMEOUT', `Request timed out after ${timeoutMs} ms`)),
+      );
     }
     if (signal !== undefined) stopListening = listenForAbort(signal, onAbort);
 
@@ -319,10 +329,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
 
     if (!cancellable) return undefined;
     return () => {
-      if (done) return;
-      const error = failure('CANCELLED', 'Request cancelled: its subscriber unsubscribed');
-      finish(err(error));
-      controller?.abort(error);
+      if (!done) giveUp(failure('CANCELLED', 'Request cancelled: its subscriber unsubscribed'));
     };
   }
 }

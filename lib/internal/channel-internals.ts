@@ -12,6 +12,7 @@ export const kRelease = Symbol('spark-channel.release');
 export const kRefusedCount = Symbol('spark-channel.refusedCount');
 export const kHasRoom = Symbol('spark-channel.hasRoom');
 export const kOnStop = Symbol('spark-channel.onStop');
+export const kWithdraw = Symbol('spark-channel.withdraw');
 
 /** The server side of a channel: told when a message may be waiting. */
 export interface ChannelConsumer {
