@@ -181,6 +181,33 @@ try {
     await until(stats, (value) => same(value, { queued: 0, running: 0, handled: 7, failed: 1 }), 5_000);
   });
 
+  await check('a component’s own module (injectModule) stops when the component is destroyed', async () => {
+    const toggle = page.getByTestId('toggle-panel');
+    await toggle.click();
+    await page.getByTestId('ping').click();
+    await until(
+      () => text('pong'),
+      (value) => value === 'pong #1',
+    );
+    await page.getByTestId('ping').click();
+    await until(
+      () => text('pong'),
+      (value) => value === 'pong #2',
+    );
+    await toggle.click();
+    await until(
+      () => text('panels-stopped'),
+      (value) => value === 'panel modules stopped: 1',
+    );
+    if ((await page.getByTestId('ping').count()) !== 0) throw new Error('the panel is still there');
+    await toggle.click(); // a new panel, a new module: its count starts again
+    await page.getByTestId('ping').click();
+    await until(
+      () => text('pong'),
+      (value) => value === 'pong #1',
+    );
+  });
+
   await check('no uncaught error; the one console error is the command failure being logged', async () => {
     if (pageErrors.length > 0) throw new Error(`page errors: ${pageErrors.join(' | ')}`);
     const unexpected = consoleErrors.filter(

@@ -1,9 +1,11 @@
 import { Component, computed, inject, signal, VERSION } from '@angular/core';
 
 import { DataService } from './data.service';
+import { PanelModules, PingPanel } from './ping-panel';
 
 @Component({
   selector: 'app-root',
+  imports: [PingPanel],
   templateUrl: './app.html',
   styleUrl: './app.css',
 })
@@ -12,6 +14,8 @@ export class App {
   protected readonly angularVersion = VERSION.full;
   protected readonly response = signal('no request sent yet');
   protected readonly busy = computed(() => this.data.stats().queued + this.data.stats().running > 0);
+  protected readonly panels = inject(PanelModules);
+  protected readonly panelOpen = signal(false);
 
   protected async requestData(): Promise<void> {
     try {
