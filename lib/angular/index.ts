@@ -23,10 +23,23 @@ import {
   type SpawnModuleOptions,
 } from '../index.js';
 
-/** What happens to a module's server when the injector that owns it is destroyed. */
+/**
+ * What happens to a module's server when the injector that owns it is destroyed: `'stop'` at
+ * once, or a drain of at most `drainMs` ms.
+ *
+ * @example
+ * const mode: ModuleDestroyMode = { drainMs: 2_000 };
+ * provideModule(TODOS, () => new TodoHandler(), { onDestroy: mode });
+ */
 export type ModuleDestroyMode = 'stop' | { readonly drainMs: number };
 
-/** Options of {@link injectModule}, {@link provideModule} and {@link ModuleService}. */
+/**
+ * Options of {@link injectModule}, {@link provideModule} and {@link ModuleService}: those of
+ * `spawnModule`, and what the Angular side adds.
+ *
+ * @example
+ * const options: InjectModuleOptions = { capacity: 32, timeoutMs: 5_000, onDestroy: { drainMs: 1_000 }, maxErrors: 10 };
+ */
 export interface InjectModuleOptions extends SpawnModuleOptions {
   /**
    * On destroy of the owning injector (or component): `'stop'` (the default) stops the server
@@ -70,8 +83,8 @@ export interface InjectedModule<M, R, C = SparkChannelCancellationToken, E = Err
  *
  * Must run in an injection context (a constructor, a field initializer, a provider factory,
  * `runInInjectionContext`) unless `options.injector` is given. Throws what `spawnModule` throws
- * for a bad handler or bad options, and a RangeError naming `onDestroy.drainMs` or `maxErrors`
- * when they are not positive.
+ * for a bad handler or bad options, and a RangeError naming `onDestroy` or `maxErrors` when
+ * `drainMs` is not a positive number or `maxErrors` not a positive integer.
  *
  * @example
  * \@Component({ selector: 'app-search', template: `{{ search.stats().queued }} waiting` })
