@@ -5,23 +5,37 @@ import { describe } from './internal/validate.js';
 import type {
   CommandDefinition,
   CommandOf,
+  CommandType,
   MessageOf,
   ModuleDefinition,
   RequestDefinition,
   RequestOf,
+  RequestType,
   ResponseOf,
 } from './module-definition.js';
 
 /**
  * Answers one request type: may return the response, a promise of it, or an observable whose
  * first value is it. Throwing, rejecting or erroring fails that request only.
+ *
+ * @example
+ * const getData: RequestRouteHandler<{ type: 'GetData'; key: string }, number[]> = ({ key }, { signal }) =>
+ *   fetch(`/data/${key}`, { signal }).then((response) => response.json() as Promise<number[]>);
  */
 export type RequestRouteHandler<Msg, R> = (
   message: Msg,
   context: HandlerContext,
 ) => R | Promise<R> | Observable<R>;
 
-/** Handles one command type: may return nothing, a promise, or an observable run to completion. */
+/**
+ * Handles one command type: may return nothing, a promise, or an observable run to completion.
+ * Its failures go to the server's `errors$` and logger, never to the sender.
+ *
+ * @example
+ * const logEvent: CommandRouteHandler<{ type: 'LogEvent'; event: string }> = ({ event }) => {
+ *   console.log(`Event logged: ${event}`);
+ * };
+ */
 export type CommandRouteHandler<Msg> = (
   message: Msg,
   context: HandlerContext,
@@ -67,10 +81,15 @@ export type Routes<M extends { type: string }, R> = {
  */
 export type DefinitionRoutes<D> = {
   readonly [K in keyof D]: (D[K] extends RequestDefinition
-    ? { readonly request: RequestRouteHandler<RequestOf<D, K & string>, ResponseOf<D, K & string>> }
+    ? {
+        readonly request: RequestRouteHandler<
+          RequestOf<D, Extract<K, RequestType<D>>>,
+          ResponseOf<D, Extract<K, RequestType<D>>>
+        >;
+      }
     : { readonly request?: never }) &
     (D[K] extends CommandDefinition
-      ? { readonly command: CommandRouteHandler<CommandOf<D, K & string>> }
+      ? { readonly command: CommandRouteHandler<CommandOf<D, Extract<K, CommandType<D>>>> }
       : { readonly command?: never });
 };
 
@@ -181,7 +200,9 @@ class Router implements SparkGenericModuleHandler<unknown, unknown, unknown> {
   #route(message: unknown, kind: 'request' | 'command'): RouteEntry {
     const type = typeOf(message);
     if (type === undefined) {
-      throw new TypeError(`Expected a ${kind} message with a string \`type\`, got ${describeMessage(message)}`);
+      throw new TypeError(
+        `Expected a ${kind} message with a string \`type\`, got ${describeMessage(message)}`,
+      );
     }
     const route = this.#routes.get(type);
     if (route === undefined) {
@@ -194,7 +215,9 @@ class Router implements SparkGenericModuleHandler<unknown, unknown, unknown> {
 /** Checks the routes once, up front, and copies them so later changes to the object do not leak in. */
 function toTable(routes: unknown): ReadonlyMap<string, RouteEntry> {
   if (typeof routes !== 'object' || routes === null) {
-    throw new TypeError(`Expected \`routes\` to be an object of routes by message type, got ${describe(routes)}`);
+    throw new TypeError(
+      `Expected \`routes\` to be an object of routes by message type, got ${describe(routes)}`,
+    );
   }
   const table = new Map<string, RouteEntry>();
   for (const [type, route] of Object.entries(routes)) {

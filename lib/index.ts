@@ -32,3 +32,33 @@ export {
 } from './result.js';
 export { spawnModule, type SpawnedModule, type SpawnModuleOptions } from './spawn-module.js';
 export { isSparkChannelError, SparkChannelError, type SparkChannelErrorCode } from './spark-channel-error.js';
+export {
+  type CommandRouteHandler,
+  createRouter,
+  type DefinitionRoutes,
+  type RequestRouteHandler,
+  type Route,
+  type Routes,
+  type TypedRouter,
+} from './create-router.js';
+export { mergeErrors, type ModuleErrorOf } from './merge-errors.js';
+export type {
+  CommandDefinition,
+  CommandOf,
+  CommandType,
+  MessageOf,
+  ModuleDefinition,
+  RequestDefinition,
+  RequestOf,
+  RequestType,
+  ResponseOf,
+} from './module-definition.js';
+export { commandVia, type PassThrough } from './operators/command-via.js';
+export {
+  type PipelineRequestOptions,
+  type RequestStrategy,
+  requestVia,
+  type RequestViaOptions,
+} from './operators/request-via.js';
+export { spawnTypedModule, type SpawnedTypedModule } from './spawn-typed-module.js';
+export { TypedDispatcher } from './typed-dispatcher.js';

@@ -36,7 +36,9 @@ export interface CommandDefinition<P extends object = object> {
  *   UpdateData: { request: { key: string; value: number }; response: boolean };
  *   LogEvent: { command: { event: string } };
  * };
- * const router = createRouter<Api>({ ... }); // every type routed, each message narrowed
+ * const router = createRouter<Api>(routes); // one route per type, or it does not compile
+ * const { dispatcher } = spawnTypedModule(router);
+ * const data = await dispatcher.request({ type: 'GetData', key: 'user123' }); // number[]
  */
 export type ModuleDefinition<D> = { readonly [K in keyof D]: RequestDefinition | CommandDefinition };
 
@@ -103,6 +105,7 @@ export type ResponseOf<D, K extends RequestType<D> = RequestType<D>> = K extends
  * server.
  *
  * @example
- * server.errors$.subscribe(({ message }: { message: MessageOf<Api> }) => console.warn(message.type));
+ * const channel = new ModuleChannel<MessageOf<Api>, ResponseOf<Api>>(32);
+ * server.errors$.subscribe(({ message }) => console.warn(`${message.type} failed`)); // message: MessageOf<Api>
  */
 export type MessageOf<D> = RequestOf<D> | CommandOf<D>;

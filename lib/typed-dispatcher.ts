@@ -26,11 +26,7 @@ import type { SparkChannelError } from './spark-channel-error.js';
  * await dispatcher.sendCommand({ type: 'LogEvent', event: 'User logged in' });
  * // dispatcher.request({ type: 'LogEvent', event: 'x' }); // does not compile: a command type
  */
-export class TypedDispatcher<
-  D extends ModuleDefinition<D>,
-  C = SparkChannelCancellationToken,
-  E = Error,
-> {
+export class TypedDispatcher<D extends ModuleDefinition<D>, C = SparkChannelCancellationToken, E = Error> {
   /** The untyped dispatcher underneath, for APIs that take one (`requestVia`, `commandVia`). */
   readonly raw: SparkGenericModuleDispatcher<MessageOf<D>, ResponseOf<D>, C, E>;
 
@@ -63,7 +59,7 @@ export class TypedDispatcher<
     message: RequestOf<D, K> & { type: K },
     options?: RequestOptions<ResponseOf<D, K>, T>,
   ): Promise<T> {
-    return this.raw.request(message, options as RequestOptions<ResponseOf<D>, T>);
+    return this.raw.request(message, options);
   }
 
   /**
@@ -77,7 +73,7 @@ export class TypedDispatcher<
     message: RequestOf<D, K> & { type: K },
     options?: RequestOptions<ResponseOf<D, K>, T>,
   ): Observable<T> {
-    return this.raw.request$(message, options as RequestOptions<ResponseOf<D>, T>);
+    return this.raw.request$(message, options);
   }
 
   /**
@@ -92,7 +88,7 @@ export class TypedDispatcher<
     message: RequestOf<D, K> & { type: K },
     options?: RequestOptions<ResponseOf<D, K>, T>,
   ): Promise<Result<T, E | SparkChannelError>> {
-    return this.raw.requestResult(message, options as RequestOptions<ResponseOf<D>, T>);
+    return this.raw.requestResult(message, options);
   }
 
   /**
