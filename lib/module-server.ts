@@ -371,6 +371,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
         : new Job('command', (message as { message: unknown }).message, undefined, message);
     if (this.#stats !== undefined) this.#statsChanged();
     let result: unknown;
+    let thrown = false;
     const outer = current;
     const outerCalling = this.#calling;
     current = this as ModuleServerImpl<unknown, unknown, unknown>;
@@ -381,12 +382,18 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
           ? this.#handler.handleCommand(job.message as M, job)
           : this.#handler.handleRequest(job.message as M, job);
     } catch (error: unknown) {
-      this.#settle(job, false, error);
-      this.#release();
-      return undefined;
+      thrown = true;
+      result = error;
     } finally {
+      // Restored before anything is answered: a caller that reacts synchronously is no longer
+      // "inside" this handler (no false self-deadlock).
       current = outer;
       this.#calling = outerCalling;
+    }
+    if (thrown) {
+      this.#settle(job, false, result);
+      this.#release();
+      return undefined;
     }
     if (job.settled) return undefined; // the handler stopped the server itself
     if (isObservable(result)) {
@@ -452,7 +459,9 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     if (this.#keyOf !== undefined) this.#channel[kRelease](job.source as AnyMessage);
     if (this.#stats !== undefined) this.#statsChanged();
     this.#handled++;
-    if (!ok) {
+    // A request its caller gave up on that then fails (typically by honouring context.signal)
+    // was cancelled, not broken: it is not reported as a handler failure.
+    if (!ok && job.wrapper?.signal?.aborted !== true) {
       this.#failed++;
       this.#errors.next({ kind: job.kind, message: job.message as M, error: value as E });
       if (job.kind === 'command')

@@ -374,3 +374,47 @@ describe('flow control', () => {
     });
   });
 });
+
+describe('cancellation and errors$', () => {
+  it('does not report the failure of a request its caller gave up on', async () => {
+    const { dispatcher, server } = spawnModule<string, string>({
+      handleRequest: (_, { signal }) =>
+        new Promise<string>((_resolve, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason)),
+        ),
+      handleCommand: () => undefined,
+    });
+    const errors: unknown[] = [];
+    server.errors$.subscribe((e) => errors.push(e));
+    const controller = new AbortController();
+    const answer = dispatcher.request('x', { signal: controller.signal });
+    controller.abort();
+    await expect(codeOf(answer)).resolves.toBe('CANCELLED');
+    await flush();
+    expect(errors).toEqual([]);
+    expect(server.stats()).toMatchObject({ handled: 1, failed: 0 });
+  });
+
+  it('lets a caller that reacts synchronously to a thrown handler error send again at once', async () => {
+    const { dispatcher } = spawnModule<string, string>({
+      handleRequest: (m) => {
+        if (m === 'bad') throw new Error('bad');
+        return m;
+      },
+      handleCommand: () => undefined,
+    });
+    const seen: string[] = [];
+    await new Promise<void>((resolve) => {
+      dispatcher.request$('bad').subscribe({
+        error: () => {
+          // still synchronous with the failed handler's answer
+          dispatcher.request$('good').subscribe((v) => {
+            seen.push(v);
+            resolve();
+          });
+        },
+      });
+    });
+    expect(seen).toEqual(['good']);
+  });
+});
