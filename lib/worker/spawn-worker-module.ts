@@ -1,0 +1,235 @@
+// The worker entry is Node-only: the build compiles lib/ without ambient Node types.
+/// <reference types="node" />
+
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { deserialize, serialize } from 'node:v8';
+import { BroadcastChannel, type ResourceLimits } from 'node:worker_threads';
+
+import { Piscina } from 'piscina';
+
+import type { SparkChannelCancellationToken } from '../cancellation-token.js';
+import type { HandlerContext, SparkGenericModuleHandler } from '../handler.js';
+import { checkOptions, checkPositiveInteger, describe } from '../internal/validate.js';
+import type { ModuleServerLogger } from '../module-server.js';
+import { SparkChannelError } from '../spark-channel-error.js';
+import { spawnModule, type SpawnedModule, type SpawnModuleOptions } from '../spawn-module.js';
+import { threadFile } from './thread-source.js';
+import { type Envelope, type Packed, packReason, revive } from './wire.js';
+
+/** Options of {@link spawnWorkerModule}: those of `spawnModule`, plus the thread pool's. */
+export interface WorkerModuleOptions extends SpawnModuleOptions {
+  /**
+   * Worker threads in the pool; defaults to `concurrency` (itself 1 by default). With fewer
+   * threads than `concurrency`, each thread runs up to `ceil(concurrency / threads)` messages at
+   * once (useful only for handlers that await).
+   */
+  threads?: number;
+  /** Node flags for the threads (e.g. `['--import', 'tsx']` for a `.ts` handler file); default: the parent's. */
+  execArgv?: string[];
+  /** Heap limits of each thread; a thread that exceeds them dies like a crashed one. */
+  resourceLimits?: ResourceLimits;
+}
+
+/** What {@link spawnWorkerModule} returns: a module as `spawnModule` gives, and when its threads are gone. */
+export interface SpawnedWorkerModule<M, R, C, E> extends SpawnedModule<M, R, C, E> {
+  /** Resolves once the server has stopped and every worker thread has exited. Never rejects. */
+  readonly closed: Promise<void>;
+}
+
+interface AbortNotice {
+  readonly id: number;
+  readonly reason: Packed;
+}
+
+interface Task {
+  readonly id: number;
+  readonly kind: 'request' | 'command';
+  readonly message: Uint8Array;
+}
+
+/**
+ * Runs a module whose handler lives in its own file, in a pool of Node worker threads, and returns
+ * the same dispatcher and server as {@link spawnModule}: `request`, `request$`, `requestResult`,
+ * `sendCommand`, `shutdown`, timeouts, `signal`, `concurrency`, the error codes and `errors$`
+ * all behave as on the main thread.
+ *
+ * The file (an absolute path or a `file:` URL; `.mjs`, `.cjs` or `.js`, or `.ts` with a loader in
+ * `execArgv`) exports `handleRequest` / `handleCommand`, or a default object that has them. Each
+ * thread loads its own copy, so module-level state is per thread. Messages, responses and errors
+ * cross threads by structured clone: errors come back with their `name`, `message`, `stack`,
+ * `code`, other own properties and `cause`.
+ *
+ * Failure cases: a message or response that cannot be cloned fails that message with a
+ * `DataCloneError`; a thread that dies (`process.exit`, an uncaught exception, `resourceLimits`)
+ * fails the messages it was running with `RECEIVE_FAILED` (the thread's error as `cause`) and is
+ * replaced; a handler file that cannot be loaded fails every message with `RECEIVE_FAILED`.
+ *
+ * @throws TypeError naming `file` when it is not an absolute path or `file:` URL of an existing file.
+ * @throws TypeError / RangeError naming a bad option, as `spawnModule`; `threads` must be a positive integer.
+ *
+ * @example
+ * // hash.worker.mjs: export function handleRequest({ password, salt }) { return pbkdf2Sync(…).toString('hex'); }
+ * const { dispatcher, closed } = spawnWorkerModule<HashRequest, string>(
+ *   new URL('./hash.worker.mjs', import.meta.url),
+ *   { concurrency: 2, timeoutMs: 5_000 },
+ * );
+ * const hash = await dispatcher.request({ password: 'hunter2', salt: 'pepper' });
+ * await dispatcher.shutdown();
+ * await closed; // the threads have exited
+ */
+export function spawnWorkerModule<M, R, C = SparkChannelCancellationToken, E = Error>(
+  file: string | URL,
+  options?: WorkerModuleOptions,
+): SpawnedWorkerModule<M, R, C, E> {
+  const handlerUrl = checkFile(file);
+  checkOptions('options', options);
+  const { threads, execArgv, resourceLimits, ...moduleOptions } = options ?? {};
+  const concurrency = checkPositiveInteger('concurrency', moduleOptions.concurrency ?? 1);
+  const threadCount = threads === undefined ? concurrency : checkPositiveInteger('threads', threads);
+  if (execArgv !== undefined && !(Array.isArray(execArgv) && execArgv.every((a) => typeof a === 'string'))) {
+    throw new TypeError(`Expected \`execArgv\` to be an array of strings, got ${describe(execArgv)}`);
+  }
+  checkOptions('resourceLimits', resourceLimits);
+
+  const bridge = new WorkerBridge<M>(fileURLToPath(handlerUrl));
+  // spawnModule checks its options before anything starts: a bad one leaves no thread behind.
+  const spawned = spawnModule<M, R, C, E>(bridge as SparkGenericModuleHandler<M, R, E>, moduleOptions);
+  const logger: ModuleServerLogger = moduleOptions.logger ?? console;
+
+  const abortChannel = `spark-channel-worker:${randomUUID()}`;
+  const aborts = new BroadcastChannel(abortChannel);
+  aborts.unref();
+  const pool = new Piscina<Task, Uint8Array>({
+    filename: threadFile(),
+    minThreads: threadCount,
+    maxThreads: threadCount,
+    idleTimeout: Infinity,
+    concurrentTasksPerWorker: Math.ceil(concurrency / threadCount),
+    // Between tasks a thread keeps its event loop running (timers, abort notices) instead of
+    // blocking in Atomics.wait.
+    atomics: 'async',
+    recordTiming: false,
+    workerData: { handlerUrl: handlerUrl.href, abortChannel },
+    ...(execArgv === undefined ? {} : { execArgv }),
+    ...(resourceLimits === undefined ? {} : { resourceLimits }),
+  });
+  // Piscina reports a thread that dies while idle as an 'error' event; unheard, it would throw.
+  pool.on('error', (error: unknown) => {
+    (logger.warn ?? logger.error).call(
+      logger,
+      'spark-channel/worker: a worker thread died while idle',
+      error,
+    );
+  });
+  bridge.attach(pool, aborts);
+
+  const closed = spawned.server.stopped
+    .then(() => pool.destroy())
+    .catch(
+      /* istanbul ignore next -- piscina's destroy does not reject in practice */
+      (error: unknown) => logger.error('spark-channel/worker: the thread pool did not close cleanly', error),
+    )
+    .finally(() => aborts.close());
+  return { ...spawned, closed };
+}
+
+/**
+ * The main-thread handler: hands each message to the pool and settles with the thread's answer.
+ * The server around it gives ordering, concurrency, timeouts and stop, exactly as for any handler.
+ */
+class WorkerBridge<M> {
+  #nextId = 0;
+  #pool!: Piscina<Task, Uint8Array>;
+  #aborts!: BroadcastChannel;
+  /** Abort notices of the tasks still in flight, posted again when a new thread says hello. */
+  readonly #aborted = new Map<number, AbortNotice>();
+
+  constructor(readonly file: string) {}
+
+  attach(pool: Piscina<Task, Uint8Array>, aborts: BroadcastChannel): void {
+    this.#pool = pool;
+    this.#aborts = aborts;
+    // Threads post only their hello on this channel (a channel never hears its own posts).
+    aborts.onmessage = () => {
+      for (const notice of this.#aborted.values()) aborts.postMessage(notice);
+    };
+  }
+
+  handleRequest(message: M, context: HandlerContext): Promise<unknown> {
+    return this.#run('request', message, context.signal);
+  }
+
+  handleCommand(message: M, context: HandlerContext): Promise<void> {
+    return this.#run('command', message, context.signal) as Promise<void>;
+  }
+
+  async #run(kind: Task['kind'], message: M, signal: AbortSignal): Promise<unknown> {
+    const id = ++this.#nextId;
+    // Serialized here, so a message that cannot be cloned fails this message only (DataCloneError).
+    let bytes: Uint8Array;
+    try {
+      bytes = serialize(message);
+    } catch (error: unknown) {
+      throw new DOMException(
+        `The ${kind} could not be sent to the worker thread: ${errorText(error)}`,
+        'DataCloneError',
+      );
+    }
+    const task: Task = { id, kind, message: bytes };
+    const forwardAbort = (): void => {
+      const notice = { id, reason: packReason(signal.reason) };
+      this.#aborted.set(id, notice);
+      this.#aborts.postMessage(notice);
+    };
+    let reply: Uint8Array;
+    try {
+      const pending = this.#pool.run(task);
+      /* istanbul ignore if -- the server never starts a handler whose signal has aborted */
+      if (signal.aborted) forwardAbort();
+      else signal.addEventListener('abort', forwardAbort, { once: true });
+      reply = await pending;
+    } catch (error: unknown) {
+      throw new SparkChannelError(
+        'RECEIVE_FAILED',
+        `The worker thread running this ${kind} died before answering (${this.file}): ${errorText(error)}`,
+        { cause: error },
+      );
+    } finally {
+      signal.removeEventListener('abort', forwardAbort);
+      this.#aborted.delete(id);
+    }
+    const envelope = deserialize(reply) as Envelope;
+    if (envelope.ok) return envelope.value;
+    const error = revive(envelope.error);
+    if (envelope.load === true) {
+      throw new SparkChannelError(
+        'RECEIVE_FAILED',
+        `The worker thread could not load its handler file ${this.file}: ${errorText(error)}`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+function checkFile(file: unknown): URL {
+  let url: URL | undefined;
+  if (file instanceof URL) url = file;
+  else if (typeof file === 'string' && file.startsWith('file:')) url = new URL(file);
+  else if (typeof file === 'string' && isAbsolute(file)) url = pathToFileURL(file);
+  if (url?.protocol !== 'file:' || !existsSync(url)) {
+    throw new TypeError(
+      `Expected \`file\` to be the absolute path or file: URL of an existing handler file, got ${describe(
+        file instanceof URL ? file.href : file,
+      )}`,
+    );
+  }
+  return url;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
