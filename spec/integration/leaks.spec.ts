@@ -25,7 +25,50 @@ async function settledHeap(): Promise<number> {
   return Math.min(...readings);
 }
 
-const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+/**
+ * Counts the timers created through the global timer functions (which RxJS's schedulers call)
+ * and not yet cleared or fired since `track()`: the process-wide count would also see jest's.
+ */
+function trackTimers(): { live: () => number; stop: () => void } {
+  const live = new Set<unknown>();
+  const realSetInterval = globalThis.setInterval;
+  const realClearInterval = globalThis.clearInterval;
+  const realSetTimeout = globalThis.setTimeout;
+  const realClearTimeout = globalThis.clearTimeout;
+  const g = globalThis as unknown as Record<string, unknown>;
+  g.setInterval = (...args: Parameters<typeof setInterval>) => {
+    const id = realSetInterval(...args);
+    live.add(id);
+    return id;
+  };
+  g.clearInterval = (id: Parameters<typeof clearInterval>[0]) => {
+    live.delete(id);
+    realClearInterval(id);
+  };
+  g.setTimeout = (handler: () => void, ms?: number) => {
+    const id: unknown = realSetTimeout(() => {
+      live.delete(id);
+      handler();
+    }, ms);
+    live.add(id);
+    return id;
+  };
+  g.clearTimeout = (id: Parameters<typeof clearTimeout>[0]) => {
+    live.delete(id);
+    realClearTimeout(id);
+  };
+  return {
+    live: () => live.size,
+    stop: () => {
+      Object.assign(g, {
+        setInterval: realSetInterval,
+        clearInterval: realClearInterval,
+        setTimeout: realSetTimeout,
+        clearTimeout: realClearTimeout,
+      });
+    },
+  };
+}
 
 // The bound: 2 MiB over the baseline. A leak of even one small object per cycle (~50 bytes)
 // over 100,000 cycles would show as 5 MB; the bound leaves room for the JIT and jest itself.
@@ -53,13 +96,14 @@ describe('no leaks', () => {
     };
     await warm(); // JIT and pools warm up before the baseline
     const before = await settledHeap();
-    const timersBefore = timers();
+    const timers = trackTimers();
     for (let round = 0; round < 10; round++) await warm();
+    timers.stop();
     const after = await settledHeap();
     expect({ growth: after - before, withinBound: after - before < BOUND }).toMatchObject({
       withinBound: true,
     });
-    expect(timers()).toBeLessThanOrEqual(timersBefore);
+    expect(timers.live()).toBe(0);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     expect(server.stats()).toMatchObject({ queued: 0, running: 0, handled: 110_000 });
     await dispatcher.shutdown();
@@ -67,7 +111,7 @@ describe('no leaks', () => {
 
   withGc('frees everything when a server with thousands of pending requests is stopped', async () => {
     const before = await settledHeap();
-    const timersBefore = timers();
+    const timers = trackTimers();
     const controller = new AbortController();
     const source = new Subject<number>();
     const token = new SparkChannelCancellationToken();
@@ -81,14 +125,15 @@ describe('no leaks', () => {
       outcomes.push(codeOf(module.dispatcher.request(i, options))); // 2,000 queue, the rest wait for room
     }
     expect(module.server.stats()).toMatchObject({ queued: 2_000, running: 1 });
-    expect(timers()).toBeGreaterThan(timersBefore);
+    expect(timers.live()).toBeGreaterThan(0);
     expect(source.observed).toBe(true);
     token.cancel(); // stop at once through the token
     const codes = await Promise.all(outcomes);
     expect(codes.filter((c) => c === 'RECEIVE_FAILED')).toHaveLength(2_001);
     expect(codes.filter((c) => c === 'SEND_FAILED')).toHaveLength(2_999);
     expect(source.observed).toBe(false); // the handler's observable was unsubscribed
-    expect(timers()).toBeLessThanOrEqual(timersBefore); // every request timeout was cleared
+    expect(timers.live()).toBe(0); // every request timeout was cleared
+    timers.stop();
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     module = undefined;
     outcomes.length = 0;
