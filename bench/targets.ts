@@ -1,0 +1,177 @@
+/**
+ * The issue's targets, computed from the results of this run (never typed in): each is met,
+ * missed (and by how much), or unknown when a figure it needs is missing.
+ */
+import { EVENT_EMITTER, SPARK, SPARK_TIMEOUT, TEXTBOOK } from './peers/index.js';
+import type { Cell, ScenarioResult } from './runner.js';
+import { median } from './stats.js';
+import type { HandlerKind } from './workload.js';
+
+export interface TargetResult {
+  readonly target: string;
+  readonly kind: HandlerKind | 'both';
+  /** What was measured, e.g. `1.84×`. */
+  readonly measured: string;
+  readonly limit: string;
+  readonly met: boolean | undefined;
+  /** For a miss: by how much; for a per-scenario target: the scenarios that missed. */
+  readonly detail: string;
+}
+
+const x = (v: number): string => `${v.toFixed(2)}×`;
+
+function cell(result: ScenarioResult | undefined, peer: string): Cell | undefined {
+  return result?.cells.find((c) => c.peer === peer);
+}
+
+/** a / b, paired round by round (the same rounds ran both), then the median. */
+export function pairedRatio(a: Cell | undefined, b: Cell | undefined): number | undefined {
+  if (a?.median === undefined || b?.median === undefined) return undefined;
+  const ratios: number[] = [];
+  a.rounds.forEach((value, round) => {
+    const base = b.rounds[round];
+    if (value !== undefined && base !== undefined && base > 0) ratios.push(value / base);
+  });
+  return ratios.length > 0 ? median(ratios) : a.median / b.median;
+}
+
+function ceiling(
+  target: string,
+  kind: HandlerKind | 'both',
+  value: number | undefined,
+  limit: number,
+): TargetResult {
+  if (value === undefined)
+    return { target, kind, measured: 'n/a', limit: `≤ ${x(limit)}`, met: undefined, detail: 'no figure' };
+  const met = value <= limit;
+  return {
+    target,
+    kind,
+    measured: x(value),
+    limit: `≤ ${x(limit)}`,
+    met,
+    detail: met ? '' : `missed by ${((value / limit - 1) * 100).toFixed(0)}%`,
+  };
+}
+
+export function evaluateTargets(results: readonly ScenarioResult[], headline: string): TargetResult[] {
+  const find = (id: string, kind: HandlerKind): ScenarioResult | undefined =>
+    results.find((r) => r.id === id && r.kind === kind);
+  const out: TargetResult[] = [];
+  const kinds: HandlerKind[] = ['sync', 'async'];
+
+  const floorRatios: [string, string, number][] = [
+    ['sequential', 'Sequential round trip vs floor-queue', 2.0],
+    [headline, 'Pipelined (headline size) vs floor-queue', 3.0],
+    ['commands', 'Commands then drain vs floor-queue', 6.0],
+    ['clients-8', '8 clients vs floor-queue', 3.0],
+  ];
+  for (const [id, label, limit] of floorRatios) {
+    for (const kind of kinds) out.push(ceiling(label, kind, cell(find(id, kind), SPARK)?.ratio, limit));
+  }
+  out.push(
+    ceiling('Heap per pending request vs floor-queue', 'sync', cell(find('heap', 'sync'), SPARK)?.ratio, 2.5),
+  );
+
+  for (const kind of kinds) {
+    const sizes = results.filter((r) => r.group === 'pipelined' && r.kind === kind);
+    const costs = sizes.map((r) => cell(r, SPARK)?.median).filter((v): v is number => v !== undefined);
+    const flat =
+      costs.length === sizes.length && costs.length > 1 ? Math.max(...costs) / Math.min(...costs) : undefined;
+    const sizesText = sizes.map((r) => r.messages.toLocaleString('en-US')).join(' / ');
+    out.push(ceiling(`Per-message cost flat across ${sizesText} (max / min)`, kind, flat, 1.5));
+  }
+
+  // Per-scenario targets: the worst case decides, the misses are listed.
+  const timed = results.filter((r) => r.group !== 'heap');
+  const perScenario = (
+    target: string,
+    kind: HandlerKind | 'both',
+    pool: readonly ScenarioResult[],
+    measure: (r: ScenarioResult) => number | undefined,
+    limit: number,
+    direction: 'max' | 'min',
+  ): void => {
+    let worst: { value: number; id: string } | undefined;
+    const misses: string[] = [];
+    let missing = 0;
+    for (const r of pool) {
+      const value = measure(r);
+      if (value === undefined) {
+        missing++;
+        continue;
+      }
+      const met = direction === 'max' ? value <= limit : value >= limit;
+      if (!met) misses.push(`${r.id}/${r.kind} ${x(value)}`);
+      if (worst === undefined || (direction === 'max' ? value > worst.value : value < worst.value)) {
+        worst = { value, id: `${r.id}/${r.kind}` };
+      }
+    }
+    const limitText = `${direction === 'max' ? '≤' : '≥'} ${x(limit)}`;
+    if (worst === undefined) {
+      out.push({ target, kind, measured: 'n/a', limit: limitText, met: undefined, detail: 'no figure' });
+      return;
+    }
+    out.push({
+      target,
+      kind,
+      measured: `worst ${x(worst.value)} (${worst.id})`,
+      limit: limitText,
+      met: misses.length === 0,
+      detail:
+        (misses.length > 0
+          ? `missed in ${misses.length} of ${pool.length - missing}: ${misses.join(', ')}`
+          : '') + (missing > 0 ? `${misses.length > 0 ? '; ' : ''}${missing} without a figure` : ''),
+    });
+  };
+
+  perScenario(
+    'With timeoutMs + signal on every request, vs default options',
+    'both',
+    timed.filter((r) => r.group !== 'commands'),
+    (r) => pairedRatio(cell(r, SPARK_TIMEOUT), cell(r, SPARK)),
+    1.5,
+    'max',
+  );
+  perScenario(
+    'Async handler: vs eventemitter3 with correlation ids',
+    'async',
+    timed.filter((r) => r.kind === 'async'),
+    (r) => pairedRatio(cell(r, SPARK), cell(r, EVENT_EMITTER)),
+    2.0,
+    'max',
+  );
+  const ahead = (peer: string, label: string, limit: number): void =>
+    perScenario(
+      label,
+      'both',
+      results,
+      (r) => {
+        const other = cell(r, peer);
+        const ours = cell(r, SPARK);
+        if (other?.status === 'failed' && ours?.status === 'ok' && other.median === undefined)
+          return Infinity;
+        return pairedRatio(other, ours);
+      },
+      limit,
+      'min',
+    );
+  ahead(TEXTBOOK, 'Faster than textbook RxJS (its cost / ours), every scenario', 2.0);
+  ahead('p-queue', 'Ahead of p-queue (its cost / ours), every scenario', 1.0);
+  ahead('emittery', 'Ahead of emittery (its cost / ours), every scenario', 1.0);
+  return out;
+}
+
+/** The stretch goal: how spark-channel compares with the peers that give no mailbox guarantees. */
+export function stretch(
+  results: readonly ScenarioResult[],
+): { peer: string; scenario: string; ratio: number }[] {
+  const rows: { peer: string; scenario: string; ratio: number }[] = [];
+  for (const r of results) {
+    for (const peer of [EVENT_EMITTER, 'nestjs-cqrs']) {
+      const ratio = pairedRatio(cell(r, SPARK), cell(r, peer));
+      if (ratio !== undefined) rows.push({ peer, scenario: `${r.id}/${r.kind}`, ratio });
+    }
+  }
+  return rows;
+}
