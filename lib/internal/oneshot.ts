@@ -32,11 +32,22 @@ export class Oneshot<V> extends AsyncSubject<V> {
   }
 
   override complete(): void {
-    super.complete();
+    completeQuietly(this);
     if (this.#done) return;
     this.#done = true;
     this.onSettle(this.#hasValue, this.#value);
   }
+}
+
+/**
+ * Completes an AsyncSubject. With no observer there is no one to notify: marking it stopped is
+ * enough, and a late subscriber still gets the value and completion (AsyncSubject replays both
+ * to anyone who subscribes once it is stopped). This spares the notification machinery on every
+ * request, whose reply subject nobody but the dispatcher ever watches.
+ */
+function completeQuietly<V>(subject: AsyncSubject<V>): void {
+  if (subject.observed) AsyncSubject.prototype.complete.call(subject);
+  else subject.isStopped = true;
 }
 
 /**
@@ -65,7 +76,7 @@ export class PromiseOneshot<V, E> extends AsyncSubject<Result<V, E>> {
   }
 
   override complete(): void {
-    super.complete();
+    completeQuietly(this);
     const result = this.#result;
     if (result === undefined)
       this.reject(failure('RECEIVE_FAILED', 'The reply oneshot completed without an answer'));

@@ -114,3 +114,21 @@ describe('Oneshot', () => {
     await expect(seen).rejects.toBe(error);
   });
 });
+
+describe('quiet completion', () => {
+  it('replays the value and completion to a subscriber that comes after an unobserved completion', async () => {
+    const { lastValueFrom, toArray } = await import('rxjs');
+    const { PromiseOneshot } = await import('../../lib/internal/oneshot.js');
+    let resolved: unknown;
+    const oneshot = new PromiseOneshot<number, Error>(
+      (v) => (resolved = v),
+      () => undefined,
+    );
+    oneshot.next({ ok: true, value: 7 });
+    oneshot.complete();
+    expect(resolved).toBe(7);
+    await expect(lastValueFrom(oneshot.pipe(toArray()))).resolves.toEqual([{ ok: true, value: 7 }]);
+    oneshot.next({ ok: true, value: 8 }); // ignored once stopped
+    await expect(lastValueFrom(oneshot.pipe(toArray()))).resolves.toEqual([{ ok: true, value: 7 }]);
+  });
+});
