@@ -20,12 +20,16 @@ export type CallbackSender<V> = AsyncSubject<V>;
 export class CallbackWrapper<T, V> {
   readonly message: T;
   readonly sender: CallbackSender<V>;
-  // `declare`: no own `signal` property at all when there is none.
-  declare readonly signal?: AbortSignal;
+  readonly #signal: AbortSignal | undefined;
 
   constructor(message: T, sender: CallbackSender<V>, signal?: AbortSignal) {
     this.message = message;
     this.sender = sender;
-    if (signal !== undefined) this.signal = signal;
+    this.#signal = signal;
+  }
+
+  /** The caller's interest: once aborted, the request is never started. */
+  get signal(): AbortSignal | undefined {
+    return this.#signal;
   }
 }

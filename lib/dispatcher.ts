@@ -12,6 +12,7 @@ import {
   RESOLVED,
 } from './internal/channel-internals.js';
 import { onAbort as listenForAbort } from './internal/abort-fanout.js';
+import { CancellableWrapper } from './internal/cancellable-wrapper.js';
 import { Deadlines } from './internal/deadlines.js';
 import { Oneshot, PromiseOneshot } from './internal/oneshot.js';
 import { RateLimiter } from './internal/rate-limiter.js';
@@ -282,8 +283,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     let clearDeadline: (() => void) | undefined;
     let stopListening: (() => void) | undefined;
     let leaveRateLine: (() => void) | undefined;
-    const controller =
-      timeoutMs !== Infinity || signal !== undefined || cancellable ? new AbortController() : undefined;
+    const canGiveUp = timeoutMs !== Infinity || signal !== undefined || cancellable;
     const onAbort = (): void =>
       giveUp(failure('CANCELLED', 'Request cancelled by its signal', signal?.reason));
     const finish = (result: Result<T, unknown>): void => {
@@ -306,14 +306,15 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
         finish(checkGuard(guard, result.value));
       }
     });
-    const request = SparkGenericModuleMessage.Request<M, R, E>(
-      new CallbackWrapper(message, oneshot, controller?.signal),
-    );
+    const wrapper = canGiveUp
+      ? new CancellableWrapper<M, Result<R, E>>(message, oneshot)
+      : new CallbackWrapper<M, Result<R, E>>(message, oneshot);
+    const request = SparkGenericModuleMessage.Request<M, R, E>(wrapper);
     // Cancelling: settle the caller first, then abort (the running handler's context.signal sees
     // it) and withdraw (a queued request never starts; a waiting one leaves the line).
     const giveUp = (error: SparkChannelError): void => {
       finish(err(error));
-      controller?.abort(error);
+      if (wrapper instanceof CancellableWrapper) wrapper.giveUp(error);
       this.sender[kWithdraw](request);
     };
     if (timeoutMs !== Infinity) {

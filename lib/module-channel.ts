@@ -15,6 +15,7 @@ import {
   kWithdraw,
   RESOLVED,
 } from './internal/channel-internals.js';
+import { canGiveUp, isGivenUp } from './internal/cancellable-wrapper.js';
 import { KeyedMailbox } from './internal/keyed-mailbox.js';
 import type { Mailbox } from './internal/mailbox.js';
 import { reply } from './internal/reply.js';
@@ -177,7 +178,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     for (;;) {
       const head = this.#queue.peek();
       if (head === undefined) return undefined;
-      if (head.type === 'Request' && head.wrapper.signal?.aborted === true) {
+      if (head.type === 'Request' && isGivenUp(head.wrapper)) {
         this.#queue.shift(); // a withdrawn request: its slot was freed when it aborted
         this.#queue.release?.(head);
         this.#tombstones--;
@@ -228,7 +229,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     let commands = 0;
     this.#queue.clear((message) => {
       if (message.type === 'Request') {
-        if (message.wrapper.signal?.aborted === true) return;
+        if (isGivenUp(message.wrapper)) return;
         requests++;
         this.#unwatch(message);
         reply(message.wrapper, err(failure('RECEIVE_FAILED', `Request not answered: ${reason}`)));
@@ -307,15 +308,13 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
    * whose key function threw (then `refused` gets that error).
    */
   #enqueue(message: AnyMessage, refused: (error: unknown) => void, trusted: boolean): boolean {
-    if (message.type === 'Request') {
-      const signal = message.wrapper.signal;
-      if (signal !== undefined) {
-        if (signal.aborted) {
-          reply(message.wrapper, err(cancelled(signal)));
-          return false;
-        }
-        this.#watch(message, signal, () => this.#withdrawQueued(message, signal), trusted);
+    if (message.type === 'Request' && canGiveUp(message.wrapper)) {
+      const wrapper = message.wrapper;
+      if (isGivenUp(wrapper)) {
+        reply(wrapper, err(cancelled(wrapper)));
+        return false;
       }
+      this.#watch(message, () => this.#withdrawQueued(message), trusted);
     }
     try {
       this.#queue.push(message);
@@ -330,21 +329,20 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
 
   #waitForRoom(waiter: Waiter): void {
     const { message } = waiter;
-    if (message.type === 'Request' && message.wrapper.signal !== undefined) {
-      const signal = message.wrapper.signal;
-      if (signal.aborted) {
-        reply(message.wrapper, err(cancelled(signal)));
-        return waiter.reject(cancelled(signal));
+    if (message.type === 'Request' && canGiveUp(message.wrapper)) {
+      const wrapper = message.wrapper;
+      if (isGivenUp(wrapper)) {
+        reply(wrapper, err(cancelled(wrapper)));
+        return waiter.reject(cancelled(wrapper));
       }
       this.#watch(
         message,
-        signal,
         () => {
           waiter.gone = true;
           this.#waiting--;
           this.#watched.delete(message);
-          const error = cancelled(signal);
-          reply(message.wrapper, err(error));
+          const error = cancelled(wrapper);
+          reply(wrapper, err(error));
           waiter.reject(error);
           if (this.#waiters.length > COMPACT_AFTER && this.#waiters.length > 2 * this.#waiting) {
             this.#waiters.retain((w) => !w.gone);
@@ -370,21 +368,22 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     }
   }
 
-  #withdrawQueued(message: RequestMessage, signal: AbortSignal): void {
+  #withdrawQueued(message: RequestMessage): void {
     this.#watched.delete(message);
     this.#size--;
     this.#tombstones++;
-    reply(message.wrapper, err(cancelled(signal)));
+    reply(message.wrapper, err(cancelled(message.wrapper)));
     if (this.#tombstones > COMPACT_AFTER && this.#tombstones > this.#size) {
-      this.#queue.retain((m) => !(m.type === 'Request' && m.wrapper.signal?.aborted === true));
+      this.#queue.retain((m) => !(m.type === 'Request' && isGivenUp(m.wrapper)));
       this.#tombstones = 0;
     }
     if (this.#waiting > 0) this.#admitWaiters();
     this.#consumer?.wake(); // also refreshes stats$
   }
 
-  #watch(message: AnyMessage, signal: AbortSignal, onAbort: () => void, trusted: boolean): void {
-    if (!trusted) signal.addEventListener('abort', onAbort, { once: true });
+  #watch(message: RequestMessage, onAbort: () => void, trusted: boolean): void {
+    // Trusted (dispatcher) requests are withdrawn by a call; others are watched on their signal.
+    if (!trusted) message.wrapper.signal?.addEventListener('abort', onAbort, { once: true });
     this.#watched.set(message, { onAbort, listening: !trusted });
   }
 
@@ -394,12 +393,11 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   }
 
   #unwatch(message: RequestMessage): void {
-    const signal = message.wrapper.signal;
-    if (signal === undefined) return;
+    if (!canGiveUp(message.wrapper)) return;
     const watch = this.#watched.get(message);
     if (watch === undefined) return;
     this.#watched.delete(message);
-    if (watch.listening) signal.removeEventListener('abort', watch.onAbort);
+    if (watch.listening) message.wrapper.signal?.removeEventListener('abort', watch.onAbort);
   }
 }
 
@@ -407,8 +405,8 @@ function sendFailed(reason = 'the channel is closed'): SparkChannelError {
   return failure('SEND_FAILED', `Message refused: ${reason}`);
 }
 
-function cancelled(signal: AbortSignal): SparkChannelError {
-  return failure('CANCELLED', 'Request cancelled before it was handled', signal.reason);
+function cancelled<V>(wrapper: CallbackWrapper<unknown, V>): SparkChannelError {
+  return failure('CANCELLED', 'Request cancelled before it was handled', wrapper.signal?.reason);
 }
 
 function cancelQuietly(token: unknown): void {

@@ -40,12 +40,14 @@ describe('CallbackWrapper', () => {
     }
   });
 
-  it('holds plain, enumerable data: message, sender and signal', () => {
+  it('holds plain data (message, sender) and exposes the signal read-only', () => {
     const sender = new AsyncSubject<number>();
     const { signal } = new AbortController();
 
-    expect({ ...new CallbackWrapper('m', sender, signal) }).toEqual({ message: 'm', sender, signal });
-    expect({ ...new CallbackWrapper('m', sender) }).toEqual({ message: 'm', sender });
+    // message and sender are plain data; signal is a read-only accessor
+    expect({ ...new CallbackWrapper('m', sender, signal) }).toEqual({ message: 'm', sender });
+    expect(new CallbackWrapper('m', sender, signal).signal).toBe(signal);
+    expect(new CallbackWrapper('m', sender).signal).toBeUndefined();
   });
 
   it('carries a reply through its sender as a oneshot: one value, then completion', async () => {

@@ -1,0 +1,33 @@
+import { CallbackWrapper } from '../callback-wrapper.js';
+
+/**
+ * The wrapper of a dispatcher request that can be given up on (timeout, signal, `request$`).
+ * Its AbortController — costly to create in Node — exists only once something needs it: the
+ * handler reading `context.signal`, or the request being given up on. Until then `givenUp` is
+ * answered without one.
+ */
+export class CancellableWrapper<T, V> extends CallbackWrapper<T, V> {
+  #controller: AbortController | undefined;
+
+  override get signal(): AbortSignal {
+    return (this.#controller ??= new AbortController()).signal;
+  }
+
+  get givenUp(): boolean {
+    return this.#controller?.signal.aborted === true;
+  }
+
+  giveUp(reason: unknown): void {
+    (this.#controller ??= new AbortController()).abort(reason);
+  }
+}
+
+/** Whether the caller has given up on this request, without creating a signal to find out. */
+export function isGivenUp<V>(wrapper: CallbackWrapper<unknown, V>): boolean {
+  return wrapper instanceof CancellableWrapper ? wrapper.givenUp : wrapper.signal?.aborted === true;
+}
+
+/** Whether the caller can give up on this request at all. */
+export function canGiveUp<V>(wrapper: CallbackWrapper<unknown, V>): boolean {
+  return wrapper instanceof CancellableWrapper || wrapper.signal !== undefined;
+}
