@@ -11,6 +11,7 @@ export default tseslint.config(
       'coverage',
       'reports',
       'scratch',
+      '.tmp',
       'examples/angular/.angular',
       'examples/angular/dist',
     ],
