@@ -61,8 +61,8 @@ export interface ModuleServerLogger {
   warn?(...args: unknown[]): void;
 }
 
-/** Options of {@link runModuleServer}. */
-export interface ModuleServerOptions {
+/** Options of {@link runModuleServer}; `M` types the `key` function's message. */
+export interface ModuleServerOptions<M = never> {
   /** Where command failures are logged; `console` by default. */
   logger?: ModuleServerLogger;
   /** Cancelling this token stops the server at once, as `stop()` does. */
@@ -76,7 +76,8 @@ export interface ModuleServerOptions {
    * @example
    * runModuleServer(handler, channel, { concurrency: 8, key: (m) => m.accountId });
    */
-  key?: (message: never) => unknown;
+  // Method syntax on purpose: options typed for one message type stay assignable to another's.
+  key?(this: void, message: M): unknown;
 }
 
 /** What {@link ModuleServer.drain} reports. */
@@ -154,7 +155,7 @@ type AnyMessage = SparkGenericModuleMessage<unknown, unknown, unknown, unknown>;
 export function runModuleServer<M, R, C, E>(
   handler: SparkGenericModuleHandler<NoInfer<M>, NoInfer<R>, NoInfer<E>>,
   channel: ModuleChannel<M, R, C, E>,
-  options?: ModuleServerOptions,
+  options?: ModuleServerOptions<NoInfer<M>>,
 ): ModuleServer<M, E> {
   return new ModuleServerImpl<M, R, E>(handler, channel, options);
 }
@@ -188,7 +189,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
   constructor(
     handler: SparkGenericModuleHandler<M, R, E>,
     channel: ModuleChannel<M, R, unknown, E>,
-    options: ModuleServerOptions | undefined,
+    options: ModuleServerOptions<M> | undefined,
   ) {
     checkHandler(handler);
     if (!(channel instanceof ModuleChannel)) {
@@ -199,7 +200,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     if (key !== undefined && typeof key !== 'function') {
       throw new TypeError(`Expected \`key\` to be a function, got ${describe(key)}`);
     }
-    this.#keyOf = key as ((message: M) => unknown) | undefined;
+    this.#keyOf = key;
     if (typeof (logger as Partial<ModuleServerLogger> | null)?.error !== 'function') {
       throw new TypeError(`Expected \`logger\` to have an error() method, got ${describe(logger)}`);
     }

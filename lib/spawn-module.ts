@@ -6,7 +6,8 @@ import { ModuleChannel } from './module-channel.js';
 import { type ModuleServer, type ModuleServerOptions, runModuleServer } from './module-server.js';
 
 /** Options of {@link spawnModule}: the server's, the dispatcher's, and the channel's `capacity`. */
-export type SpawnModuleOptions = ModuleServerOptions & DispatcherOptions & { capacity?: number };
+export type SpawnModuleOptions<M = never> = ModuleServerOptions<M> &
+  DispatcherOptions & { capacity?: number };
 
 /** What {@link spawnModule} returns. */
 export interface SpawnedModule<M, R, C, E> {
@@ -26,7 +27,7 @@ export interface SpawnedModule<M, R, C, E> {
  */
 export function spawnModule<M, R, C = SparkChannelCancellationToken, E = Error>(
   handler: SparkGenericModuleHandler<M, R, E>,
-  options?: SpawnModuleOptions,
+  options?: SpawnModuleOptions<NoInfer<M>>,
 ): SpawnedModule<M, R, C, E> {
   checkOptions('options', options);
   const { capacity, logger, token, concurrency, key, timeoutMs, rateLimit } = options ?? {};

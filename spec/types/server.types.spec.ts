@@ -273,6 +273,23 @@ describe('server types', () => {
     expect(checks.every((check) => typeof check === 'function')).toBe(true);
   });
 
+  it('types the key function with the module’s message', async () => {
+    const { dispatcher, server } = spawnModule(new DataHandler(), {
+      concurrency: 2,
+      key: (message) => {
+        expectTypeOf(message).toEqualTypeOf<Msg>();
+        return message.type;
+      },
+    });
+    // @ts-expect-error the key function gets a Msg, which has no `accountId`
+    spawnModule(new DataHandler(), { key: (message) => message.accountId });
+    await expect(dispatcher.request({ type: 'GetData', key: 'k' })).resolves.toEqual({
+      type: 'Data',
+      data: [1],
+    });
+    server.stop();
+  });
+
   it('infers M and R from the handler at run time too', async () => {
     const { dispatcher, server } = spawnModule(new DataHandler());
     const failures: ModuleError<Msg, Error>[] = [];
