@@ -23,6 +23,7 @@ import {
   kRelease,
   kTake,
 } from './internal/channel-internals.js';
+import { isGivenUp } from './internal/cancellable-wrapper.js';
 import { isPromiseLike } from './internal/is-promise-like.js';
 import { Job } from './internal/job.js';
 import { reply } from './internal/reply.js';
@@ -462,7 +463,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     this.#handled++;
     // A request its caller gave up on that then fails (typically by honouring context.signal)
     // was cancelled, not broken: it is not reported as a handler failure.
-    if (!ok && job.wrapper?.signal?.aborted !== true) {
+    if (!ok && !(job.wrapper !== undefined && isGivenUp(job.wrapper))) {
       this.#failed++;
       this.#errors.next({ kind: job.kind, message: job.message as M, error: value as E });
       if (job.kind === 'command')
