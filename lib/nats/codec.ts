@@ -1,0 +1,53 @@
+/** Turns messages, responses and error envelopes into bytes and back. */
+export interface NatsCodec {
+  encode(value: unknown): Uint8Array;
+  decode(bytes: Uint8Array): unknown;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** The default codec: UTF-8 JSON. `undefined` travels as an empty payload. */
+export const jsonCodec: NatsCodec = {
+  encode: (value) => encoder.encode(value === undefined ? '' : JSON.stringify(value)),
+  decode: (bytes) => {
+    const text = decoder.decode(bytes);
+    return text === '' ? undefined : (JSON.parse(text) as unknown);
+  },
+};
+
+/** A payload that could not be decoded; its handler call fails with {@link NatsPayloadError}. */
+export class NatsPayloadError extends Error {
+  override readonly name = 'NatsPayloadError';
+  declare readonly cause?: unknown;
+
+  constructor(
+    message: string,
+    /** The bytes that could not be decoded. */
+    readonly payload: Uint8Array,
+    cause: unknown,
+  ) {
+    super(message, { cause });
+  }
+}
+
+/** What travels back for a request. */
+export type Envelope = { ok: true; value: unknown } | { ok: false; error: WireError };
+
+/** An error as it travels: its name, message, `code` and other own enumerable data. */
+export interface WireError {
+  name: string;
+  message: string;
+  code?: unknown;
+  [property: string]: unknown;
+}
+
+export function packError(error: unknown): WireError {
+  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
+  const wire: WireError = { name: error.name, message: error.message };
+  for (const [property, value] of Object.entries(error)) {
+    if (property === 'cause' || property === 'payload' || typeof value === 'function') continue;
+    wire[property] = value;
+  }
+  return wire;
+}

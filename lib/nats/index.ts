@@ -1,0 +1,12 @@
+// `spark-channel/nats`: modules served on a NATS subject, and dispatchers for them, with the
+// official client (`@nats-io/transport-node`, an optional peer dependency). The root entry never
+// reaches this file, and this entry never loads the client: you pass the connection.
+export type { NatsConnectionLike, NatsMsg, NatsSubscription } from './connection.js';
+export { jsonCodec, type NatsCodec, NatsPayloadError, type WireError } from './codec.js';
+export {
+  natsDispatcher,
+  type NatsDispatcher,
+  type NatsDispatcherOptions,
+  type NatsRequestOptions,
+} from './nats-dispatcher.js';
+export { serveModule, type ServedModule, type ServeModuleOptions } from './serve-module.js';

@@ -1,0 +1,218 @@
+import { Observable } from 'rxjs';
+
+import { checkOptions, checkPositiveNumber, describe, failure } from '../internal/validate.js';
+import { err, type Result } from '../result.js';
+import { SparkChannelError, type SparkChannelErrorCode } from '../spark-channel-error.js';
+import type { NatsConnectionLike as NatsConnection } from './connection.js';
+import { type Envelope, jsonCodec, type NatsCodec, type WireError } from './codec.js';
+
+/** Options of {@link natsDispatcher}. */
+export interface NatsDispatcherOptions {
+  /** The default `timeoutMs` of every request. Default 30 000: over NATS a lost reply is possible. */
+  timeoutMs?: number;
+  /** Default: {@link jsonCodec}; must match the serving side's. */
+  codec?: NatsCodec;
+}
+
+/** Per-request options. */
+export interface NatsRequestOptions {
+  /** Rejects with `TIMEOUT` after this many milliseconds. */
+  timeoutMs?: number;
+  /** Aborting it rejects with `CANCELLED` (the remote handler is not told); an aborted signal sends nothing. */
+  signal?: AbortSignal;
+}
+
+/** The client side of a module served on NATS with `serveModule`: the dispatcher surface over the wire. */
+export interface NatsDispatcher<M, R> {
+  request<T extends R = R>(message: M, options?: NatsRequestOptions): Promise<T>;
+  /** Cold: sends on subscribe; unsubscribing before the answer gives the request up. */
+  request$<T extends R = R>(message: M, options?: NatsRequestOptions): Observable<T>;
+  /** As `request`, never rejects. */
+  requestResult<T extends R = R>(message: M, options?: NatsRequestOptions): Promise<Result<T, Error>>;
+  /** Publishes `message` as a command: resolves once handed to the connection (at most once delivery). */
+  sendCommand(message: M): Promise<void>;
+  /** Stops this client: later sends fail with `SEND_FAILED`; resolves once its requests in flight settled. The connection stays open. */
+  shutdown(): Promise<void>;
+}
+
+const MAX_TIMER = 2_147_483_647;
+const CODES = new Set<string>([
+  'SEND_FAILED',
+  'RECEIVE_FAILED',
+  'INVALID_RESPONSE_TYPE',
+  'TIMEOUT',
+  'CANCELLED',
+  'CHANNEL_FULL',
+  'RATE_LIMITED',
+]);
+
+/**
+ * A dispatcher for the module served on `subject` (by `serveModule`, in one or more processes).
+ *
+ * Failures map onto the library's codes: no member serving the subject → `SEND_FAILED`; no answer
+ * within `timeoutMs` → `TIMEOUT`; `signal` aborted → `CANCELLED`; connection closed or draining →
+ * `SEND_FAILED` before sending, `RECEIVE_FAILED` while waiting. A remote handler's error comes back
+ * as an `Error` with its `name`, `message`, `code` and other plain properties.
+ *
+ * @throws TypeError / RangeError naming `subject` or a bad option.
+ *
+ * @example
+ * const users = natsDispatcher<UserMessage, User>(nc, 'users', { timeoutMs: 2_000 });
+ * const user = await users.request({ type: 'GetUser', id: 7 });
+ */
+export function natsDispatcher<M, R>(
+  nc: NatsConnection,
+  subject: string,
+  options?: NatsDispatcherOptions,
+): NatsDispatcher<M, R> {
+  if (typeof subject !== 'string' || subject === '') {
+    throw new TypeError(`Expected \`subject\` to be a non-empty string, got ${describe(subject)}`);
+  }
+  checkOptions('options', options);
+  const codec = options?.codec ?? jsonCodec;
+  const defaultTimeout =
+    options?.timeoutMs === undefined ? 30_000 : checkPositiveNumber('timeoutMs', options.timeoutMs, true);
+  const inFlight = new Set<Promise<unknown>>();
+  let shut = false;
+
+  const refusal = (): SparkChannelError | undefined => {
+    if (shut) return failure('SEND_FAILED', `The dispatcher for "${subject}" was shut down`);
+    if (nc.isClosed() || nc.isDraining()) {
+      return failure('SEND_FAILED', `The NATS connection is ${nc.isClosed() ? 'closed' : 'draining'}`);
+    }
+    return undefined;
+  };
+
+  const call = <T>(message: M, requestOptions: NatsRequestOptions | undefined): Promise<Result<T, Error>> => {
+    let timeoutMs = defaultTimeout;
+    let signal: AbortSignal | undefined;
+    let payload: Uint8Array;
+    try {
+      checkOptions('options', requestOptions);
+      if (requestOptions?.timeoutMs !== undefined)
+        timeoutMs = checkPositiveNumber('timeoutMs', requestOptions.timeoutMs, true);
+      signal = requestOptions?.signal;
+      if (signal !== undefined && !(signal instanceof AbortSignal)) {
+        throw new TypeError(`Expected \`signal\` to be an AbortSignal, got ${describe(signal)}`);
+      }
+      if (signal?.aborted === true) {
+        return Promise.resolve(
+          err(failure('CANCELLED', 'Request cancelled before it was sent', signal.reason)),
+        );
+      }
+      const refused = refusal();
+      if (refused !== undefined) return Promise.resolve(err(refused));
+      payload = codec.encode(message);
+    } catch (error: unknown) {
+      return Promise.resolve(err(error as Error));
+    }
+
+    const outcome = new Promise<Result<T, Error>>((settle) => {
+      let onAbort: (() => void) | undefined;
+      const finish = (result: Result<T, Error>): void => {
+        if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+        settle(result);
+      };
+      if (signal !== undefined) {
+        onAbort = () => finish(err(failure('CANCELLED', 'Request cancelled by its signal', signal.reason)));
+        signal.addEventListener('abort', onAbort, { once: true });
+      }
+      nc.request(subject, payload, { timeout: Math.min(timeoutMs, MAX_TIMER) }).then(
+        (reply) => {
+          let envelope: Envelope;
+          try {
+            envelope = codec.decode(reply.data) as Envelope;
+          } catch (error: unknown) {
+            return finish(
+              err(failure('RECEIVE_FAILED', `The reply on "${subject}" could not be decoded`, error)),
+            );
+          }
+          if (typeof envelope !== 'object' || envelope === null || typeof envelope.ok !== 'boolean') {
+            return finish(
+              err(failure('RECEIVE_FAILED', `The reply on "${subject}" is not a spark-channel envelope`)),
+            );
+          }
+          finish(envelope.ok ? { ok: true, value: envelope.value as T } : err(revive(envelope.error)));
+        },
+        (error: unknown) => finish(err(mapNatsError(error, subject, timeoutMs))),
+      );
+    });
+    inFlight.add(outcome);
+    void outcome.then(() => inFlight.delete(outcome));
+    return outcome;
+  };
+
+  return {
+    request: <T extends R = R>(message: M, requestOptions?: NatsRequestOptions) =>
+      call<T>(message, requestOptions).then((result) => {
+        if (result.ok) return result.value;
+        throw result.error;
+      }),
+    request$: <T extends R = R>(message: M, requestOptions?: NatsRequestOptions) =>
+      new Observable<T>((subscriber) => {
+        const controller = new AbortController();
+        const outer = requestOptions?.signal;
+        const onOuterAbort = (): void => controller.abort(outer?.reason);
+        if (outer?.aborted === true) onOuterAbort();
+        else outer?.addEventListener('abort', onOuterAbort, { once: true });
+        void call<T>(message, { ...requestOptions, signal: controller.signal }).then((result) => {
+          outer?.removeEventListener('abort', onOuterAbort);
+          if (!result.ok) return subscriber.error(result.error);
+          subscriber.next(result.value);
+          subscriber.complete();
+        });
+        return () => controller.abort(failure('CANCELLED', 'Request cancelled: its subscriber unsubscribed'));
+      }),
+    requestResult: <T extends R = R>(message: M, requestOptions?: NatsRequestOptions) =>
+      call<T>(message, requestOptions),
+    sendCommand: (message: M) => {
+      const refused = refusal();
+      if (refused !== undefined) return Promise.reject(refused);
+      let payload: Uint8Array;
+      try {
+        payload = codec.encode(message);
+      } catch (error: unknown) {
+        return Promise.reject(error);
+      }
+      try {
+        nc.publish(subject, payload);
+      } catch (error: unknown) {
+        return Promise.reject(failure('SEND_FAILED', `Could not publish on "${subject}"`, error));
+      }
+      return Promise.resolve();
+    },
+    shutdown: async () => {
+      shut = true;
+      await Promise.all(inFlight);
+    },
+  };
+}
+
+function mapNatsError(error: unknown, subject: string, timeoutMs: number): SparkChannelError {
+  const names = new Set<string>();
+  for (let e: unknown = error; e instanceof Error && names.size < 8; e = e.cause) names.add(e.name);
+  let code: SparkChannelErrorCode = 'RECEIVE_FAILED';
+  let text = `The request on "${subject}" failed while waiting for its answer`;
+  if (names.has('NoResponders') || names.has('NoRespondersError')) {
+    code = 'SEND_FAILED';
+    text = `No member serves "${subject}" (no responders)`;
+  } else if (names.has('TimeoutError')) {
+    code = 'TIMEOUT';
+    text = `Request timed out after ${timeoutMs} ms`;
+  }
+  return failure(code, text, error);
+}
+
+function revive(wire: WireError): Error {
+  if (typeof wire !== 'object' || wire === null) return new Error(String(wire));
+  const { name, message, code, ...rest } = wire;
+  const error =
+    name === 'SparkChannelError' && typeof code === 'string' && CODES.has(code)
+      ? new SparkChannelError(code as SparkChannelErrorCode, String(message))
+      : Object.assign(new Error(String(message)), { name: String(name) }, code === undefined ? {} : { code });
+  for (const [property, value] of Object.entries(rest)) {
+    if (!(property in error))
+      Object.defineProperty(error, property, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return error;
+}
