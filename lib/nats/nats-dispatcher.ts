@@ -1,5 +1,6 @@
 import { Observable } from 'rxjs';
 
+import { isSparkChannelErrorCode } from '../internal/error-codes.js';
 import { checkOptions, checkPositiveNumber, describe, failure } from '../internal/validate.js';
 import { err, type Result } from '../result.js';
 import { SparkChannelError, type SparkChannelErrorCode } from '../spark-channel-error.js';
@@ -36,16 +37,6 @@ export interface NatsDispatcher<M, R> {
 }
 
 const MAX_TIMER = 2_147_483_647;
-const CODES = new Set<string>([
-  'SEND_FAILED',
-  'RECEIVE_FAILED',
-  'INVALID_RESPONSE_TYPE',
-  'TIMEOUT',
-  'CANCELLED',
-  'CHANNEL_FULL',
-  'RATE_LIMITED',
-]);
-
 /**
  * A dispatcher for the module served on `subject` (by `serveModule`, in one or more processes).
  *
@@ -207,8 +198,8 @@ function revive(wire: WireError): Error {
   if (typeof wire !== 'object' || wire === null) return new Error(String(wire));
   const { name, message, code, ...rest } = wire;
   const error =
-    name === 'SparkChannelError' && typeof code === 'string' && CODES.has(code)
-      ? new SparkChannelError(code as SparkChannelErrorCode, String(message))
+    name === 'SparkChannelError' && isSparkChannelErrorCode(code)
+      ? new SparkChannelError(code, String(message))
       : Object.assign(new Error(String(message)), { name: String(name) }, code === undefined ? {} : { code });
   for (const [property, value] of Object.entries(rest)) {
     if (!(property in error))

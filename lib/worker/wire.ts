@@ -1,6 +1,7 @@
 import { EmptyError } from 'rxjs';
 
-import { SparkChannelError, type SparkChannelErrorCode } from '../spark-channel-error.js';
+import { isSparkChannelErrorCode } from '../internal/error-codes.js';
+import { SparkChannelError } from '../spark-channel-error.js';
 
 /** An error as the worker thread packs it: plain data that survives structured clone. */
 export interface PackedError {
@@ -24,16 +25,6 @@ export type Packed = PackedError | PackedValue;
 export type Envelope =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly load?: true; readonly error: Packed };
-
-const CODES: ReadonlySet<string> = new Set<SparkChannelErrorCode>([
-  'SEND_FAILED',
-  'RECEIVE_FAILED',
-  'INVALID_RESPONSE_TYPE',
-  'TIMEOUT',
-  'CANCELLED',
-  'CHANNEL_FULL',
-  'RATE_LIMITED',
-]);
 
 type ErrorConstructorLike = new (message?: string, options?: { cause?: unknown }) => Error;
 
@@ -59,8 +50,8 @@ export function revive(packed: Packed): unknown {
   const options = packed.cause === undefined ? undefined : { cause: revive(packed.cause) };
   const code = packed.props['code'];
   let error: Error;
-  if (packed.name === 'SparkChannelError' && typeof code === 'string' && CODES.has(code)) {
-    error = new SparkChannelError(code as SparkChannelErrorCode, packed.message, options);
+  if (packed.name === 'SparkChannelError' && isSparkChannelErrorCode(code)) {
+    error = new SparkChannelError(code, packed.message, options);
   } else if (packed.name === 'EmptyError') {
     error = new EmptyError();
   } else {
