@@ -126,12 +126,8 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
    */
   trySend(message: SparkGenericModuleMessage<M, R, C, E>): void {
     const msg = message as AnyMessage;
-    const invalid = checkMessage(msg);
-    if (invalid !== undefined) throw invalid;
-    if (this.#closed) {
-      this.#refused++;
-      throw sendFailed();
-    }
+    const refusal = this.#refusal(msg, false);
+    if (refusal !== undefined) throw refusal;
     if (!this.#hasRoom()) {
       throw failure('CHANNEL_FULL', `Channel is full: ${this.#size} of ${this.capacity} slots taken`);
     }
@@ -152,18 +148,8 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     trusted = false, // built by the dispatcher: well-formed by construction
   ): void {
     const message = offered as AnyMessage;
-    if (!trusted) {
-      const invalid = checkMessage(message);
-      if (invalid !== undefined) return refused(invalid);
-    }
-    if (this.#closed) {
-      this.#refused++;
-      return refused(sendFailed());
-    }
-    if (message.type === 'Request' && this.#consumer !== undefined) {
-      const refusal = this.#consumer.refusal(message.wrapper.message);
-      if (refusal !== undefined) return refused(refusal);
-    }
+    const refusal = this.#refusal(message, trusted);
+    if (refusal !== undefined) return refused(refusal);
     if (this.#hasRoom()) return this.#admit(message, refused, trusted);
     if (message.type === 'Shutdown') this.#closed = true; // later senders are refused at once
     const waiting = new Promise<void>((resolve, reject) => {
@@ -291,6 +277,25 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   /** @internal */
   get [kIsStopped](): boolean {
     return this.#stopped;
+  }
+
+  /**
+   * Why `message` is refused outright, before room is considered: malformed (unless `trusted`),
+   * the channel closed, or a request its own server could never start (self-deadlock).
+   */
+  #refusal(message: AnyMessage, trusted: boolean): unknown {
+    if (!trusted) {
+      const invalid = checkMessage(message);
+      if (invalid !== undefined) return invalid;
+    }
+    if (this.#closed) {
+      this.#refused++;
+      return sendFailed();
+    }
+    if (message.type === 'Request' && this.#consumer !== undefined) {
+      return this.#consumer.refusal(message.wrapper.message);
+    }
+    return undefined;
   }
 
   #hasRoom(): boolean {

@@ -1,14 +1,16 @@
 import fc from 'fast-check';
-import { firstValueFrom, NEVER, Subject, take, toArray } from 'rxjs';
+import { AsyncSubject, firstValueFrom, NEVER, Subject, take, toArray } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 
 import {
+  CallbackWrapper,
   ModuleChannel,
   type ModuleServerStats,
   runModuleServer,
   SparkChannelCancellationToken,
   SparkGenericModuleDispatcher,
   type SparkGenericModuleHandler,
+  SparkGenericModuleMessage,
   spawnModule,
 } from '../lib/index.js';
 import { codeOf, deferred, flush, recordingLogger } from './support/helpers.js';
@@ -134,6 +136,32 @@ describe('flow control', () => {
       await dispatcher.sendCommand('x');
       await expect(dispatcher.request('still serving')).resolves.toBe('still serving');
       expect(server.stats().failed).toBe(1);
+    });
+
+    it('refuses a self-deadlocking raw request through trySend too', async () => {
+      const channel = new ModuleChannel<string, string>();
+      let thrown: unknown;
+      runModuleServer(
+        {
+          handleRequest: (m) => {
+            if (m === 'outer') {
+              try {
+                channel.trySend(
+                  SparkGenericModuleMessage.Request(new CallbackWrapper('inner', new AsyncSubject())),
+                );
+              } catch (error: unknown) {
+                thrown = error;
+              }
+            }
+            return m;
+          },
+          handleCommand: () => undefined,
+        },
+        channel,
+      );
+      await expect(new SparkGenericModuleDispatcher(channel).request('outer')).resolves.toBe('outer');
+      expect(thrown).toMatchObject({ code: 'SEND_FAILED', message: expect.stringMatching(/deadlock/) });
+      expect(channel.size).toBe(0);
     });
 
     it('allows a handler to request a different key, or another module that calls back', async () => {
