@@ -1,4 +1,4 @@
-import { Observable } from 'rxjs';
+import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
 
 import { CallbackWrapper } from './callback-wrapper.js';
 import { SparkChannelCancellationToken } from './cancellation-token.js';
@@ -21,6 +21,7 @@ import {
   checkOptions,
   checkPositiveInteger,
   checkPositiveNumber,
+  checkScheduler,
   describe,
   failure,
 } from './internal/validate.js';
@@ -53,6 +54,11 @@ export interface DispatcherOptions {
   timeoutMs?: number;
   /** At most `limit` sends in any `intervalMs` window; sends beyond it wait in order. */
   rateLimit?: { limit: number; intervalMs: number };
+  /**
+   * The clock of request timeouts and rate-limit windows: any RxJS scheduler, `asyncScheduler`
+   * (real time) by default. Tests pass a `TestScheduler`, or keep the default under fake timers.
+   */
+  scheduler?: SchedulerLike;
 }
 
 type Settle<T> = (result: Result<T, unknown>) => void;
@@ -75,6 +81,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
   readonly #timeoutMs: number;
   readonly #limiter: RateLimiter | undefined;
   readonly #deadlines = new Map<number, Deadlines>();
+  readonly #scheduler: SchedulerLike;
   #flushOnStop = false;
 
   /**
@@ -87,6 +94,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     }
     checkOptions('options', options);
     this.sender = sender;
+    this.#scheduler = options?.scheduler === undefined ? asyncScheduler : checkScheduler(options.scheduler);
     this.#timeoutMs =
       options?.timeoutMs === undefined ? Infinity : checkPositiveNumber('timeoutMs', options.timeoutMs, true);
     const rateLimit = options?.rateLimit;
@@ -95,6 +103,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
       this.#limiter = new RateLimiter(
         checkPositiveInteger('rateLimit.limit', rateLimit.limit),
         checkPositiveNumber('rateLimit.intervalMs', rateLimit.intervalMs, false),
+        this.#scheduler,
       );
     }
   }
@@ -231,7 +240,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
 
   #deadlinesOf(timeoutMs: number): Deadlines {
     let deadlines = this.#deadlines.get(timeoutMs);
-    if (deadlines === undefined) this.#deadlines.set(timeoutMs, (deadlines = new Deadlines(timeoutMs)));
+    if (deadlines === undefined) this.#deadlines.set(timeoutMs, (deadlines = new Deadlines(timeoutMs, this.#scheduler)));
     return deadlines;
   }
 

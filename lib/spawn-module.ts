@@ -30,11 +30,11 @@ export function spawnModule<M, R, C = SparkChannelCancellationToken, E = Error>(
   options?: SpawnModuleOptions<NoInfer<M>>,
 ): SpawnedModule<M, R, C, E> {
   checkOptions('options', options);
-  const { capacity, logger, token, concurrency, key, timeoutMs, rateLimit } = options ?? {};
+  const { capacity, logger, token, concurrency, key, timeoutMs, rateLimit, scheduler } = options ?? {};
   const channel = new ModuleChannel<M, R, C, E>(capacity);
   // The dispatcher is checked before the server starts, so bad options leave nothing running.
-  const dispatcher = new SparkGenericModuleDispatcher(channel, definedOnly({ timeoutMs, rateLimit }));
-  const server = runModuleServer(handler, channel, definedOnly({ logger, token, concurrency, key }));
+  const dispatcher = new SparkGenericModuleDispatcher(channel, definedOnly({ timeoutMs, rateLimit, scheduler }));
+  const server = runModuleServer(handler, channel, definedOnly({ logger, token, concurrency, key, scheduler }));
   return { dispatcher, server };
 }
 

@@ -1,4 +1,4 @@
-import { asyncScheduler, type Subscription } from 'rxjs';
+import { asyncScheduler, type SchedulerLike, type Subscription } from 'rxjs';
 
 import { RingQueue } from './ring-queue.js';
 
@@ -11,18 +11,22 @@ interface Entry {
  * Timeouts of one duration expire in the order they were set, so one RxJS-scheduled action
  * serves them all: adding a timeout is a push, not a timer of its own (a timer costs more than
  * the rest of a request). The action is cancelled as soon as no timeout is pending, so none
- * outlives its request. Time comes from RxJS's scheduler, so `TestScheduler.run` drives it.
+ * outlives its request. Time comes from the module's clock (an RxJS scheduler, `asyncScheduler` by default), so fake
+ * timers and `TestScheduler` drive it.
  */
 export class Deadlines {
   #entries = new RingQueue<Entry>();
   #live = 0;
   #action: Subscription | undefined;
 
-  constructor(readonly durationMs: number) {}
+  constructor(
+    readonly durationMs: number,
+    readonly scheduler: SchedulerLike = asyncScheduler,
+  ) {}
 
   /** Calls `fire` after the duration unless the returned function is called first. */
   add(fire: () => void): () => void {
-    const entry: Entry = { at: asyncScheduler.now() + this.durationMs, fire };
+    const entry: Entry = { at: this.scheduler.now() + this.durationMs, fire };
     this.#entries.push(entry);
     if (this.#live++ === 0) this.#schedule(this.durationMs);
     return () => {
@@ -33,12 +37,12 @@ export class Deadlines {
   }
 
   #schedule(delay: number): void {
-    this.#action = asyncScheduler.schedule(() => this.#expire(), Math.max(0, delay));
+    this.#action = this.scheduler.schedule(() => this.#expire(), Math.max(0, delay));
   }
 
   #expire(): void {
     this.#action = undefined;
-    const now = asyncScheduler.now();
+    const now = this.scheduler.now();
     for (let head = this.#entries.peek(); head !== undefined; head = this.#entries.peek()) {
       if (head.fire !== undefined && head.at > now) return this.#schedule(head.at - now);
       this.#entries.shift();

@@ -1,4 +1,4 @@
-import { asyncScheduler, type Subscription, timer } from 'rxjs';
+import { asyncScheduler, type SchedulerLike, type Subscription, timer } from 'rxjs';
 
 import { RingQueue } from './ring-queue.js';
 
@@ -9,8 +9,8 @@ interface Ticket {
 
 /**
  * A sliding-window limiter: at most `limit` grants in any `intervalMs` window. Callers over the
- * limit wait in FIFO order; none is dropped. Time comes from RxJS's scheduler so tests can run it
- * in virtual time.
+ * limit wait in FIFO order; none is dropped. Time comes from the module's clock (an RxJS scheduler) so tests can
+ * run it in virtual time.
  */
 export class RateLimiter {
   // The times of the last `limit` grants, oldest at `#next` once the ring is full.
@@ -23,12 +23,13 @@ export class RateLimiter {
   constructor(
     readonly limit: number,
     readonly intervalMs: number,
+    readonly scheduler: SchedulerLike = asyncScheduler,
   ) {}
 
   /** Takes a grant now, or returns false (never waits). */
   tryAcquire(): boolean {
     if (this.#waiting > 0) return false; // those in line come first
-    const now = asyncScheduler.now();
+    const now = this.scheduler.now();
     if (!this.#hasRoom(now)) return false;
     this.#record(now);
     return true;
@@ -64,15 +65,15 @@ export class RateLimiter {
   #schedule(): void {
     if (this.#timer !== undefined) return;
     const oldest = this.#stamps[this.#next] ?? 0;
-    const delay = Math.max(0, oldest + this.intervalMs - asyncScheduler.now());
-    this.#timer = timer(delay).subscribe(() => {
+    const delay = Math.max(0, oldest + this.intervalMs - this.scheduler.now());
+    this.#timer = timer(delay, this.scheduler).subscribe(() => {
       this.#timer = undefined;
       this.#drain();
     });
   }
 
   #drain(): void {
-    const now = asyncScheduler.now();
+    const now = this.scheduler.now();
     while (this.#waiting > 0 && this.#hasRoom(now)) {
       const ticket = this.#queue.shift();
       if (ticket === undefined) break;

@@ -1,3 +1,5 @@
+import type { SchedulerLike } from 'rxjs';
+
 import { SparkChannelError, type SparkChannelErrorCode } from '../spark-channel-error.js';
 
 /** Renders a bad argument for an error message without dumping it. */
@@ -35,6 +37,13 @@ export function checkOptions(name: string, value: unknown): void {
   if (value !== undefined && (typeof value !== 'object' || value === null)) {
     throw new TypeError(`Expected \`${name}\` to be an object, got ${describe(value)}`);
   }
+}
+
+/** `scheduler`: the module's clock, anything RxJS accepts as a scheduler. */
+export function checkScheduler(value: unknown): SchedulerLike {
+  const s = value as Partial<SchedulerLike> | null | undefined;
+  if (typeof s?.now === 'function' && typeof s.schedule === 'function') return s as SchedulerLike;
+  throw new TypeError(`Expected \`scheduler\` to be an RxJS scheduler (now() and schedule()), got ${describe(value)}`);
 }
 
 export function checkAbortSignal(name: string, value: unknown): AbortSignal {

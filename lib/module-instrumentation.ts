@@ -1,0 +1,38 @@
+import type { MessageOutcome } from './module-event.js';
+
+/** The message an instrumentation hook is about. */
+export interface InstrumentedMessage<M> {
+  /** The same id as in `server.events$`. */
+  readonly id: number;
+  readonly kind: 'request' | 'command';
+  readonly message: M;
+}
+
+/** How an instrumented message ended. */
+export interface InstrumentedSettlement {
+  readonly outcome: MessageOutcome;
+  readonly error?: unknown;
+  readonly queuedMs: number | undefined;
+  readonly handlingMs: number | undefined;
+}
+
+/**
+ * Hooks into every message of one server, for tracing (the OpenTelemetry helper in
+ * `spark-channel/otel` is one) or custom metrics. Passed as the server option `instrument`; a
+ * server without it pays nothing.
+ *
+ * - `sent` runs synchronously inside the sender's call (`request`, `sendCommand`, `send`), so the
+ *   caller's async context is still active; what it returns is the message's `state`.
+ * - `run` wraps the handler call: it must call `handle` once and return what it returned. The
+ *   synchronous part of the handler runs inside it (an AsyncLocalStorage context entered there
+ *   follows the handler's awaits).
+ * - `settled` runs once per message, whatever happened to it (also when it never started).
+ *
+ * Messages sent before the server started have no `sent`: their state is `undefined`. A hook
+ * that throws is logged and ignored; it never breaks the message or the server.
+ */
+export interface ModuleInstrumentation<M = unknown> {
+  sent?(message: InstrumentedMessage<M>): unknown;
+  run?<T>(state: unknown, message: InstrumentedMessage<M>, handle: () => T): T;
+  settled?(state: unknown, message: InstrumentedMessage<M>, settlement: InstrumentedSettlement): void;
+}
