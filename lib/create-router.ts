@@ -2,6 +2,7 @@ import type { Observable } from 'rxjs';
 
 import type { HandlerContext, SparkGenericModuleHandler } from './handler.js';
 import { describe } from './internal/validate.js';
+import { NoRouteError } from './no-route-error.js';
 import type {
   CommandDefinition,
   CommandOf,
@@ -206,7 +207,7 @@ class Router implements SparkGenericModuleHandler<unknown, unknown, unknown> {
     }
     const route = this.#routes.get(type);
     if (route === undefined) {
-      throw new Error(`No route for message type ${JSON.stringify(type)} (routed: ${this.#known()})`);
+      throw new NoRouteError(type, this.#known());
     }
     return route;
   }

@@ -240,7 +240,8 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
 
   #deadlinesOf(timeoutMs: number): Deadlines {
     let deadlines = this.#deadlines.get(timeoutMs);
-    if (deadlines === undefined) this.#deadlines.set(timeoutMs, (deadlines = new Deadlines(timeoutMs, this.#scheduler)));
+    if (deadlines === undefined)
+      this.#deadlines.set(timeoutMs, (deadlines = new Deadlines(timeoutMs, this.#scheduler)));
     return deadlines;
   }
 

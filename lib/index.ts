@@ -62,3 +62,22 @@ export {
 } from './operators/request-via.js';
 export { spawnTypedModule, type SpawnedTypedModule } from './spawn-typed-module.js';
 export { TypedDispatcher } from './typed-dispatcher.js';
+export type { DeadLetter, DeadLetterReason } from './dead-letter.js';
+export type {
+  MessageAcceptedEvent,
+  MessageEvent,
+  MessageEventBase,
+  MessageOutcome,
+  MessageSettledEvent,
+  MessageStartedEvent,
+  ModuleEvent,
+  ModuleRestartedEvent,
+  ModuleStoppedEvent,
+} from './module-event.js';
+export type {
+  InstrumentedMessage,
+  InstrumentedSettlement,
+  ModuleInstrumentation,
+} from './module-instrumentation.js';
+export { NoRouteError } from './no-route-error.js';
+export { type RestartPolicy, supervise, SupervisedHandler } from './supervise.js';

@@ -1,9 +1,13 @@
+import { Observable, Subject } from 'rxjs';
+
 import { CallbackWrapper } from './callback-wrapper.js';
 import type { SparkChannelCancellationToken } from './cancellation-token.js';
 import {
   type ChannelConsumer,
   kAttach,
   kClose,
+  kDeadLetter,
+  kDeadLetters,
   kHasRoom,
   kIsStopped,
   kOffer,
@@ -17,10 +21,12 @@ import {
 } from './internal/channel-internals.js';
 import { canGiveUp, isGivenUp } from './internal/cancellable-wrapper.js';
 import { KeyedMailbox } from './internal/keyed-mailbox.js';
+import { givenUpOutcome } from './internal/lifecycle.js';
 import type { Mailbox } from './internal/mailbox.js';
 import { reply } from './internal/reply.js';
 import { RingQueue } from './internal/ring-queue.js';
 import { checkPositiveIntegerOrInfinity, describe, failure } from './internal/validate.js';
+import type { DeadLetter, DeadLetterReason } from './dead-letter.js';
 import type { SparkGenericModuleMessage } from './module-message.js';
 import { err } from './result.js';
 import type { SparkChannelError } from './spark-channel-error.js';
@@ -73,6 +79,8 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   #whenStopped: { promise: Promise<void>; resolve: () => void } | undefined;
   #refused = 0;
   #onStop: (() => void)[] | undefined;
+  // Untyped inside, so the channel's variance in M stays what its public surface makes it.
+  #deadLetters: Subject<DeadLetter<unknown>> | undefined;
 
   /**
    * @param capacity - a positive integer, or `Infinity` (the default) for an unbounded channel.
@@ -90,6 +98,16 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   /** True once a Shutdown was sent or the server stopped: every later send is refused. */
   get isClosed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * @internal Every message that went nowhere (the server's `deadLetters$`). Kept off the public
+   * surface: typed by M, it would make the channel invariant in M.
+   */
+  get [kDeadLetters](): Observable<DeadLetter<unknown>> {
+    return new Observable<DeadLetter<unknown>>((subscriber) =>
+      (this.#deadLetters ??= new Subject()).subscribe(subscriber),
+    );
   }
 
   /**
@@ -129,8 +147,11 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     const refusal = this.#refusal(msg, false);
     if (refusal !== undefined) throw refusal;
     if (!this.#hasRoom()) {
-      throw failure('CHANNEL_FULL', `Channel is full: ${this.#size} of ${this.capacity} slots taken`);
+      const full = failure('CHANNEL_FULL', `Channel is full: ${this.#size} of ${this.capacity} slots taken`);
+      this[kDeadLetter]('refused', msg, full);
+      throw full;
     }
+    if (msg.type !== 'Shutdown') this.#consumer?.trace?.sent(msg);
     this.#admit(msg, (error) => {
       throw error;
     });
@@ -150,6 +171,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     const message = offered as AnyMessage;
     const refusal = this.#refusal(message, trusted);
     if (refusal !== undefined) return refused(refusal);
+    if (message.type !== 'Shutdown') this.#consumer?.trace?.sent(message);
     if (this.#hasRoom()) return this.#admit(message, refused, trusted);
     if (message.type === 'Shutdown') this.#closed = true; // later senders are refused at once
     const waiting = new Promise<void>((resolve, reject) => {
@@ -207,23 +229,31 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
    * `RECEIVE_FAILED`, refuse every waiting sender with `SEND_FAILED`, cancel queued Shutdown
    * tokens, and release whoever waits for the stop.
    */
-  [kClose](reason: string): { requests: number; commands: number } {
+  [kClose](
+    reason: string,
+    cause?: unknown,
+    deadReason: 'dropped' | 'policy' = 'dropped',
+  ): { requests: number; commands: number } {
     if (this.#stopped) return { requests: 0, commands: 0 };
     this.#closed = true;
     this.#stopped = true;
     let requests = 0;
     let commands = 0;
+    const trace = this.#consumer?.trace;
     this.#queue.clear((message) => {
+      if (message.type === 'Shutdown') return cancelQuietly(message.token);
       if (message.type === 'Request') {
         if (isGivenUp(message.wrapper)) return;
         requests++;
         this.#unwatch(message);
-        reply(message.wrapper, err(failure('RECEIVE_FAILED', `Request not answered: ${reason}`)));
-      } else if (message.type === 'Shutdown') {
-        cancelQuietly(message.token);
       } else {
         commands++;
       }
+      const what = message.type === 'Request' ? 'Request not answered' : 'Command not handled';
+      const error = failure('RECEIVE_FAILED', `${what}: ${reason}`, cause);
+      if (message.type === 'Request') reply(message.wrapper, err(error));
+      trace?.settled(message, 'error', error);
+      this[kDeadLetter](deadReason, message, error);
     });
     this.#size = 0;
     this.#tombstones = 0;
@@ -236,6 +266,10 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
         reply(waiter.message.wrapper, err(error));
       } else if (waiter.message.type === 'Shutdown') {
         cancelQuietly(waiter.message.token);
+      }
+      if (waiter.message.type !== 'Shutdown') {
+        trace?.settled(waiter.message, 'error', error);
+        this[kDeadLetter]('refused', waiter.message, error);
       }
       waiter.reject(error);
     }
@@ -251,6 +285,26 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   [kOnStop](listener: () => void): void {
     if (this.#stopped) listener();
     else (this.#onStop ??= []).push(listener);
+  }
+
+  /** @internal Reports a message that went nowhere, when anyone listens. */
+  [kDeadLetter](
+    reason: DeadLetterReason,
+    envelope: AnyMessage,
+    error?: unknown,
+    result?: DeadLetter<M>['result'],
+  ): void {
+    const subject = this.#deadLetters;
+    if (subject?.observed !== true || envelope.type === 'Shutdown') return;
+    const request = envelope.type === 'Request';
+    const letter: DeadLetter<unknown> = {
+      reason,
+      kind: request ? 'request' : 'command',
+      message: request ? envelope.wrapper.message : envelope.message,
+      ...(error === undefined ? {} : { error }),
+      ...(result === undefined ? {} : { result }),
+    };
+    subject.next(letter);
   }
 
   /** @internal Whether a message sent now would be accepted without waiting. */
@@ -288,14 +342,15 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       const invalid = checkMessage(message);
       if (invalid !== undefined) return invalid;
     }
+    let refusal: unknown;
     if (this.#closed) {
       this.#refused++;
-      return sendFailed();
+      refusal = sendFailed();
+    } else if (message.type === 'Request' && this.#consumer !== undefined) {
+      refusal = this.#consumer.refusal(message.wrapper.message);
     }
-    if (message.type === 'Request' && this.#consumer !== undefined) {
-      return this.#consumer.refusal(message.wrapper.message);
-    }
-    return undefined;
+    if (refusal !== undefined) this[kDeadLetter]('refused', message, refusal);
+    return refusal;
   }
 
   #hasRoom(): boolean {
@@ -308,15 +363,29 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     this.#consumer?.wake();
   }
 
+  /** A request given up on before it got in: told once, and reported as settled. */
+  #tooLate(message: RequestMessage): SparkChannelError {
+    const error = cancelled(message.wrapper);
+    reply(message.wrapper, err(error));
+    this.#settledGivenUp(message);
+    return error;
+  }
+
+  #settledGivenUp(message: RequestMessage): void {
+    const trace = this.#consumer?.trace;
+    if (trace === undefined) return;
+    const { outcome, error } = givenUpOutcome(message.wrapper);
+    trace.settled(message, outcome, error);
+  }
+
   /**
    * Returns false when the message was not queued: a request already given up on, or a message
    * whose key function threw (then `refused` gets that error).
    */
   #enqueue(message: AnyMessage, refused: (error: unknown) => void, trusted: boolean): boolean {
     if (message.type === 'Request' && canGiveUp(message.wrapper)) {
-      const wrapper = message.wrapper;
-      if (isGivenUp(wrapper)) {
-        reply(wrapper, err(cancelled(wrapper)));
+      if (isGivenUp(message.wrapper)) {
+        this.#tooLate(message);
         return false;
       }
       this.#watch(message, () => this.#withdrawQueued(message), trusted);
@@ -325,30 +394,29 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       this.#queue.push(message);
     } catch (error: unknown) {
       if (message.type === 'Request') this.#unwatch(message);
+      if (message.type !== 'Shutdown') {
+        this.#consumer?.trace?.settled(message, 'error', error);
+        this[kDeadLetter]('refused', message, error);
+      }
       refused(error);
       return false;
     }
     this.#size++;
+    if (message.type !== 'Shutdown') this.#consumer?.trace?.accepted(message);
     return true;
   }
 
   #waitForRoom(waiter: Waiter): void {
     const { message } = waiter;
     if (message.type === 'Request' && canGiveUp(message.wrapper)) {
-      const wrapper = message.wrapper;
-      if (isGivenUp(wrapper)) {
-        reply(wrapper, err(cancelled(wrapper)));
-        return waiter.reject(cancelled(wrapper));
-      }
+      if (isGivenUp(message.wrapper)) return waiter.reject(this.#tooLate(message));
       this.#watch(
         message,
         () => {
           waiter.gone = true;
           this.#waiting--;
           this.#watched.delete(message);
-          const error = cancelled(wrapper);
-          reply(wrapper, err(error));
-          waiter.reject(error);
+          waiter.reject(this.#tooLate(message));
           if (this.#waiters.length > COMPACT_AFTER && this.#waiters.length > 2 * this.#waiting) {
             this.#waiters.retain((w) => !w.gone);
           }
@@ -377,7 +445,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     this.#watched.delete(message);
     this.#size--;
     this.#tombstones++;
-    reply(message.wrapper, err(cancelled(message.wrapper)));
+    this.#tooLate(message);
     if (this.#tombstones > COMPACT_AFTER && this.#tombstones > this.#size) {
       this.#queue.retain((m) => !(m.type === 'Request' && isGivenUp(m.wrapper)));
       this.#tombstones = 0;

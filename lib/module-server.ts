@@ -5,6 +5,7 @@ import {
   isObservable,
   mergeMap,
   Observable,
+  type SchedulerLike,
   Subject,
   type Subscriber,
   type Subscription,
@@ -18,12 +19,15 @@ import {
   type ChannelConsumer,
   kAttach,
   kClose,
+  kDeadLetter,
+  kDeadLetters,
   kOffer,
   kRefusedCount,
   kRelease,
   kTake,
 } from './internal/channel-internals.js';
 import { isGivenUp } from './internal/cancellable-wrapper.js';
+import { givenUpOutcome, Lifecycle } from './internal/lifecycle.js';
 import { isPromiseLike } from './internal/is-promise-like.js';
 import { Job } from './internal/job.js';
 import { reply } from './internal/reply.js';
@@ -31,11 +35,17 @@ import {
   checkOptions,
   checkPositiveInteger,
   checkPositiveNumber,
+  checkScheduler,
   describe,
   failure,
 } from './internal/validate.js';
 import { ModuleChannel } from './module-channel.js';
+import type { DeadLetter } from './dead-letter.js';
+import type { ModuleEvent } from './module-event.js';
+import type { ModuleInstrumentation } from './module-instrumentation.js';
 import { SparkGenericModuleMessage } from './module-message.js';
+import { NoRouteError } from './no-route-error.js';
+import { SupervisedHandler } from './supervise.js';
 
 /** A handler failure, as `errors$` reports it. */
 export interface ModuleError<M, E> {
@@ -79,6 +89,18 @@ export interface ModuleServerOptions<M = never> {
    */
   // Method syntax on purpose: options typed for one message type stay assignable to another's.
   key?(this: void, message: M): unknown;
+  /**
+   * The module's clock: drain deadlines and supervision windows run on it, and lifecycle events
+   * are stamped with its `now()`. Any RxJS scheduler; `asyncScheduler` by default (with event
+   * times from `performance.now()`, for sub-millisecond durations). Tests pass a `TestScheduler`,
+   * or keep the default under jest's or vitest's fake timers.
+   */
+  scheduler?: SchedulerLike;
+  /**
+   * Hooks into every message, for tracing or metrics (`openTelemetry()` from `spark-channel/otel`
+   * is one). A server without it pays nothing.
+   */
+  instrument?: ModuleInstrumentation<M>;
 }
 
 /** What {@link ModuleServer.drain} reports. */
@@ -129,6 +151,30 @@ export interface ModuleServer<M, E> {
    * if (report.outcome === 'deadline') log.warn(`${report.aborted} messages cut off`);
    */
   drain(deadlineMs: number): Promise<DrainReport>;
+  /**
+   * Lifecycle events, opt-in: per message `accepted` → `started` → `settled` (with its outcome,
+   * queue wait and handling time), per module `restarted` and `stopped`. Hot and synchronous;
+   * while nobody subscribes nothing is recorded. Completes after the `stopped` event.
+   *
+   * @example
+   * server.events$
+   *   .pipe(filter((e) => e.type === 'settled'))
+   *   .subscribe((e) => histogram.record(e.handlingMs ?? 0, { outcome: e.outcome }));
+   */
+  readonly events$: Observable<ModuleEvent<M>>;
+  /**
+   * Every message of this module that went nowhere, with the reason (a `DeadLetterReason`):
+   * refused sends, messages dropped by a stop, replies that came after their caller gave up,
+   * messages no route took, messages dropped by a supervision policy. Hot: only what happens while
+   * subscribed is seen. It outlives the server (a closed channel goes on refusing sends) and never
+   * completes; nothing is built for it while nobody subscribes.
+   *
+   * @example
+   * server.deadLetters$.subscribe(({ reason, kind, message, error }) =>
+   *   log.warn(`dead letter: ${kind} ${reason}`, message, error),
+   * );
+   */
+  readonly deadLetters$: Observable<DeadLetter<M>>;
 }
 
 // The server whose handler is running synchronously right now: a request to it from there can
@@ -170,6 +216,9 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
   readonly #logger: ModuleServerLogger;
   readonly #concurrency: number;
   readonly #keyOf: ((message: M) => unknown) | undefined;
+  readonly #scheduler: SchedulerLike | undefined;
+  readonly #lifecycle: Lifecycle;
+  readonly #supervisor: SupervisedHandler<M, R, E> | undefined;
   #calling: Job | undefined;
   #stats: Subject<ModuleServerStats> | undefined;
   #statsQueued = false;
@@ -197,7 +246,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       throw new TypeError(`Expected \`channel\` to be a ModuleChannel, got ${describe(channel)}`);
     }
     checkOptions('options', options);
-    const { logger = console, token, concurrency = 1, key } = options ?? {};
+    const { logger = console, token, concurrency = 1, key, scheduler, instrument } = options ?? {};
     if (key !== undefined && typeof key !== 'function') {
       throw new TypeError(`Expected \`key\` to be a function, got ${describe(key)}`);
     }
@@ -209,6 +258,12 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       throw new TypeError(`Expected \`token\` to be a SparkChannelCancellationToken, got ${describe(token)}`);
     }
     this.#concurrency = checkPositiveInteger('concurrency', concurrency);
+    this.#scheduler = scheduler === undefined ? undefined : checkScheduler(scheduler);
+    if (instrument !== undefined) checkInstrument(instrument);
+    this.#lifecycle = new Lifecycle(instrument, this.#scheduler, (level, ...args) =>
+      this.#log(level, ...args),
+    );
+    this.#supervisor = handler instanceof SupervisedHandler ? handler : undefined;
     this.#handler = handler;
     this.#channel = channel;
     this.#logger = logger;
@@ -230,6 +285,22 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     channel[kAttach](this, this.#keyOf as ((message: unknown) => unknown) | undefined);
     this.#tokenWatch = token?.cancelled$.subscribe(() => this.stop());
     this.#pump();
+  }
+
+  get events$(): Observable<ModuleEvent<M>> {
+    return new Observable<ModuleEvent<M>>((subscriber) => {
+      if (this.#stopped) return subscriber.complete();
+      return (this.#lifecycle.subject as Subject<ModuleEvent<M>>).subscribe(subscriber);
+    });
+  }
+
+  get deadLetters$(): Observable<DeadLetter<M>> {
+    return this.#channel[kDeadLetters] as Observable<DeadLetter<M>>;
+  }
+
+  /** The lifecycle, while anyone observes it. */
+  get trace(): Lifecycle | undefined {
+    return this.#lifecycle.active ? this.#lifecycle : undefined;
   }
 
   get isRunning(): boolean {
@@ -277,7 +348,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     const deadline =
       deadlineMs === Infinity
         ? undefined
-        : timer(deadlineMs).subscribe(() => {
+        : timer(deadlineMs, this.#scheduler).subscribe(() => {
             outcome = 'deadline';
             this.#halt(`the drain deadline of ${deadlineMs} ms passed`);
           });
@@ -379,10 +450,13 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     current = this as ModuleServerImpl<unknown, unknown, unknown>;
     this.#calling = job;
     try {
-      result =
-        job.wrapper === undefined
-          ? this.#handler.handleCommand(job.message as M, job)
-          : this.#handler.handleRequest(job.message as M, job);
+      if (this.#lifecycle.active) {
+        const lifecycle = this.#lifecycle;
+        const record = (job.record = lifecycle.started(message as Parameters<Lifecycle['started']>[0]));
+        result = lifecycle.run(record, () => this.#call(job));
+      } else {
+        result = this.#call(job);
+      }
     } catch (error: unknown) {
       thrown = true;
       result = error;
@@ -409,6 +483,12 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     this.#settle(job, true, result);
     this.#release();
     return undefined;
+  }
+
+  #call(job: Job): unknown {
+    return job.wrapper === undefined
+      ? this.#handler.handleCommand(job.message as M, job)
+      : this.#handler.handleRequest(job.message as M, job);
   }
 
   #await(job: Job, promise: PromiseLike<unknown>): Observable<never> {
@@ -441,7 +521,11 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
 
   /** An asynchronous handler is done: answer, let concatMap release it, then take the next. */
   #finish(job: Job, subscriber: Subscriber<never>, ok: boolean, value: unknown): void {
-    if (job.settled) return; // a stop already failed it
+    if (job.settled) {
+      // A stop already failed it: the answer comes too late for anyone.
+      if (job.wrapper !== undefined) this.#lateReply(job, ok, value);
+      return;
+    }
     this.#settle(job, ok, value);
     subscriber.complete(); // concatMap is idle again before anything new is fed to it
     this.#release();
@@ -461,15 +545,57 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     if (this.#keyOf !== undefined) this.#channel[kRelease](job.source as AnyMessage);
     if (this.#stats !== undefined) this.#statsChanged();
     this.#handled++;
+    const gaveUp = job.wrapper !== undefined && isGivenUp(job.wrapper);
     // A request its caller gave up on that then fails (typically by honouring context.signal)
     // was cancelled, not broken: it is not reported as a handler failure.
-    if (!ok && !(job.wrapper !== undefined && isGivenUp(job.wrapper))) {
+    if (!ok && !gaveUp) {
       this.#failed++;
       this.#errors.next({ kind: job.kind, message: job.message as M, error: value as E });
       if (job.kind === 'command')
         this.#log('error', 'spark-channel: handleCommand failed:', value, job.message);
+      if (value instanceof NoRouteError)
+        this.#channel[kDeadLetter]('no-route', job.source as AnyMessage, value);
     }
-    if (job.wrapper !== undefined) reply(job.wrapper, ok ? { ok: true, value } : { ok: false, error: value });
+    if (job.record !== undefined) {
+      if (gaveUp) {
+        const given = givenUpOutcome(job.wrapper);
+        this.#lifecycle.settled(job.record, given.outcome, given.error);
+      } else {
+        this.#lifecycle.settled(job.record, ok ? 'ok' : 'error', ok ? undefined : value);
+      }
+    }
+    if (job.wrapper !== undefined) {
+      if (gaveUp) this.#lateReply(job, ok, value);
+      reply(job.wrapper, ok ? { ok: true, value } : { ok: false, error: value });
+    }
+    if (!ok && this.#supervisor !== undefined && !this.#stopped) this.#supervise(value, job.message as M);
+  }
+
+  #lateReply(job: Job, ok: boolean, value: unknown): void {
+    this.#channel[kDeadLetter](
+      'late-reply',
+      job.source as AnyMessage,
+      undefined,
+      ok ? { ok: true, value } : { ok: false, error: value },
+    );
+  }
+
+  /** A supervised handler failed: rebuild it, or give up and stop, as its policy says. */
+  #supervise(error: unknown, message: M): void {
+    const lifecycle = this.#lifecycle;
+    const decision = (this.#supervisor as SupervisedHandler<M, R, E>).failed(error, message, lifecycle.now());
+    if (decision.action === 'ignore') return;
+    if (decision.action === 'restarted') {
+      this.#log(
+        'warn',
+        `spark-channel: handler rebuilt after a fatal failure (restart ${decision.restarts}):`,
+        error,
+      );
+      lifecycle.emit({ type: 'restarted', at: lifecycle.now(), error, restarts: decision.restarts });
+      return;
+    }
+    this.#log('error', `spark-channel: stopping: ${decision.reason}:`, decision.error);
+    this.#halt(decision.reason, decision.error, 'policy');
   }
 
   #shutdown(token: unknown): void {
@@ -481,7 +607,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     this.#halt('the module server shut down');
   }
 
-  #halt(reason: string): void {
+  #halt(reason: string, cause?: unknown, deadReason: 'dropped' | 'policy' = 'dropped'): void {
     if (this.#stopped) return;
     this.#stopped = true;
     this.#stop$.next(); // takeUntil tears down the running inners
@@ -490,15 +616,17 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     const calling = this.#calling;
     if (calling !== undefined && !calling.settled) this.#active.add(calling);
     this.#abandoned = this.#active.size;
+    const lifecycle = this.#lifecycle;
     for (const job of this.#active) {
-      const error = failure('RECEIVE_FAILED', `Request not answered: ${reason}`);
+      const error = failure('RECEIVE_FAILED', `Request not answered: ${reason}`, cause);
       job.settled = true;
       job.abort(error);
+      if (job.record !== undefined) lifecycle.settled(job.record, 'error', error);
       if (job.wrapper !== undefined) reply(job.wrapper, { ok: false, error });
     }
     this.#active.clear();
     this.#running = 0;
-    const dropped = this.#channel[kClose](reason);
+    const dropped = this.#channel[kClose](reason, cause, deadReason);
     this.#abandoned += dropped.requests + dropped.commands;
     if (dropped.commands > 0) {
       // Queued commands have no caller to reject: say so rather than lose them silently.
@@ -509,6 +637,9 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     this.#loop.unsubscribe();
     this.#incoming.complete();
     this.#errors.complete();
+    const stoppedEvent = { type: 'stopped' as const, at: lifecycle.now(), reason };
+    lifecycle.emit(cause === undefined ? stoppedEvent : { ...stoppedEvent, error: cause });
+    lifecycle.complete();
     if (this.#stats !== undefined) {
       this.#stats.next(this.stats());
       this.#stats.complete();
@@ -530,6 +661,18 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       else logger.error(...args);
     } catch {
       // A throwing logger must not take the server loop down.
+    }
+  }
+}
+
+function checkInstrument(instrument: unknown): void {
+  if (typeof instrument !== 'object' || instrument === null) {
+    throw new TypeError(`Expected \`instrument\` to be an object of hooks, got ${describe(instrument)}`);
+  }
+  for (const hook of ['sent', 'run', 'settled'] as const) {
+    const value = (instrument as Record<string, unknown>)[hook];
+    if (value !== undefined && typeof value !== 'function') {
+      throw new TypeError(`Expected \`instrument.${hook}\` to be a function, got ${describe(value)}`);
     }
   }
 }

@@ -33,8 +33,15 @@ export function spawnModule<M, R, C = SparkChannelCancellationToken, E = Error>(
   const { capacity, logger, token, concurrency, key, timeoutMs, rateLimit, scheduler } = options ?? {};
   const channel = new ModuleChannel<M, R, C, E>(capacity);
   // The dispatcher is checked before the server starts, so bad options leave nothing running.
-  const dispatcher = new SparkGenericModuleDispatcher(channel, definedOnly({ timeoutMs, rateLimit, scheduler }));
-  const server = runModuleServer(handler, channel, definedOnly({ logger, token, concurrency, key, scheduler }));
+  const dispatcher = new SparkGenericModuleDispatcher(
+    channel,
+    definedOnly({ timeoutMs, rateLimit, scheduler }),
+  );
+  const server = runModuleServer(
+    handler,
+    channel,
+    definedOnly({ logger, token, concurrency, key, scheduler }),
+  );
   return { dispatcher, server };
 }
 

@@ -1,3 +1,5 @@
+import type { Lifecycle } from './lifecycle.js';
+
 /**
  * The private protocol between a channel, its server and its dispatchers. Symbol keys keep it
  * off the public surface (they are never exported from the package root).
@@ -13,9 +15,13 @@ export const kRefusedCount = Symbol('spark-channel.refusedCount');
 export const kHasRoom = Symbol('spark-channel.hasRoom');
 export const kOnStop = Symbol('spark-channel.onStop');
 export const kWithdraw = Symbol('spark-channel.withdraw');
+export const kDeadLetter = Symbol('spark-channel.deadLetter');
+export const kDeadLetters = Symbol('spark-channel.deadLetters');
 
 /** The server side of a channel: told when a message may be waiting. */
 export interface ChannelConsumer {
+  /** The server's lifecycle while anyone observes it (events$ or instrumentation), else undefined. */
+  readonly trace: Lifecycle | undefined;
   wake(): void;
   /** Why this request must be refused at once (it could never be answered), if it must. */
   refusal(message: unknown): Error | undefined;

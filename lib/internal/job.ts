@@ -1,6 +1,7 @@
 import type { CallbackWrapper } from '../callback-wrapper.js';
 import type { HandlerContext } from '../handler.js';
 import type { Result } from '../result.js';
+import type { MessageRecord } from './lifecycle.js';
 
 /**
  * One message being handled: the handler's context, and the server's bookkeeping for it. The
@@ -10,6 +11,8 @@ import type { Result } from '../result.js';
 export class Job implements HandlerContext {
   /** Set once the message's outcome is decided (answered, failed, or abandoned by a stop). */
   settled = false;
+  /** Its lifecycle record, when someone observed the server as it started. */
+  record: MessageRecord | undefined = undefined;
   #controller: AbortController | undefined;
   #abortReason: unknown;
   #aborted = false;

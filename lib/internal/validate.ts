@@ -43,7 +43,9 @@ export function checkOptions(name: string, value: unknown): void {
 export function checkScheduler(value: unknown): SchedulerLike {
   const s = value as Partial<SchedulerLike> | null | undefined;
   if (typeof s?.now === 'function' && typeof s.schedule === 'function') return s as SchedulerLike;
-  throw new TypeError(`Expected \`scheduler\` to be an RxJS scheduler (now() and schedule()), got ${describe(value)}`);
+  throw new TypeError(
+    `Expected \`scheduler\` to be an RxJS scheduler (now() and schedule()), got ${describe(value)}`,
+  );
 }
 
 export function checkAbortSignal(name: string, value: unknown): AbortSignal {
