@@ -3,6 +3,7 @@ import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
 import { CallbackWrapper } from './callback-wrapper.js';
 import { SparkChannelCancellationToken } from './cancellation-token.js';
 import {
+  kDeadLetter,
   kHasRoom,
   kIsStopped,
   kOffer,
@@ -211,7 +212,12 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     // Closed or full refuses first, so a refused send never takes a rate-limit slot.
     if (limiter === undefined || !this.sender[kHasRoom]) return this.sender.trySend(command);
     if (!limiter.tryAcquire()) {
-      throw failure('RATE_LIMITED', `Over the rate limit of ${limiter.limit} per ${limiter.intervalMs} ms`);
+      const limited = failure(
+        'RATE_LIMITED',
+        `Over the rate limit of ${limiter.limit} per ${limiter.intervalMs} ms`,
+      );
+      this.sender[kDeadLetter]('refused', command, limited);
+      throw limited;
     }
     this.sender.trySend(command);
   }

@@ -556,19 +556,23 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       if (value instanceof NoRouteError)
         this.#channel[kDeadLetter]('no-route', job.source as AnyMessage, value);
     }
-    if (job.record !== undefined) {
-      if (gaveUp) {
-        const given = givenUpOutcome(job.wrapper);
-        this.#lifecycle.settled(job.record, given.outcome, given.error);
-      } else {
-        this.#lifecycle.settled(job.record, ok ? 'ok' : 'error', ok ? undefined : value);
-      }
-    }
+    if (job.record !== undefined) this.#settledEvent(job, ok, value);
     if (job.wrapper !== undefined) {
       if (gaveUp) this.#lateReply(job, ok, value);
       reply(job.wrapper, ok ? { ok: true, value } : { ok: false, error: value });
     }
     if (!ok && this.#supervisor !== undefined && !this.#stopped) this.#supervise(value, job.message as M);
+  }
+
+  /** The settled event: a request its caller gave up on ends as the caller saw it. */
+  #settledEvent(job: Job, ok: boolean, value: unknown): void {
+    const record = job.record as NonNullable<Job['record']>;
+    if (job.wrapper !== undefined && isGivenUp(job.wrapper)) {
+      const given = givenUpOutcome(job.wrapper);
+      this.#lifecycle.settled(record, given.outcome, given.error);
+    } else {
+      this.#lifecycle.settled(record, ok ? 'ok' : 'error', ok ? undefined : value);
+    }
   }
 
   #lateReply(job: Job, ok: boolean, value: unknown): void {
@@ -621,7 +625,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       const error = failure('RECEIVE_FAILED', `Request not answered: ${reason}`, cause);
       job.settled = true;
       job.abort(error);
-      if (job.record !== undefined) lifecycle.settled(job.record, 'error', error);
+      if (job.record !== undefined) this.#settledEvent(job, false, error);
       if (job.wrapper !== undefined) reply(job.wrapper, { ok: false, error });
     }
     this.#active.clear();

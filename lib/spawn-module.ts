@@ -30,7 +30,8 @@ export function spawnModule<M, R, C = SparkChannelCancellationToken, E = Error>(
   options?: SpawnModuleOptions<NoInfer<M>>,
 ): SpawnedModule<M, R, C, E> {
   checkOptions('options', options);
-  const { capacity, logger, token, concurrency, key, timeoutMs, rateLimit, scheduler } = options ?? {};
+  const { capacity, logger, token, concurrency, key, timeoutMs, rateLimit, scheduler, instrument } =
+    options ?? {};
   const channel = new ModuleChannel<M, R, C, E>(capacity);
   // The dispatcher is checked before the server starts, so bad options leave nothing running.
   const dispatcher = new SparkGenericModuleDispatcher(
@@ -40,7 +41,7 @@ export function spawnModule<M, R, C = SparkChannelCancellationToken, E = Error>(
   const server = runModuleServer(
     handler,
     channel,
-    definedOnly({ logger, token, concurrency, key, scheduler }),
+    definedOnly({ logger, token, concurrency, key, scheduler, instrument }),
   );
   return { dispatcher, server };
 }

@@ -52,7 +52,7 @@ export class Lifecycle {
 
   /** In the sender's call: the message is on its way (it may still wait for room). */
   sent(envelope: Envelope): void {
-    this.#record(envelope);
+    this.#record(envelope, true);
   }
 
   accepted(envelope: Envelope): void {
@@ -122,7 +122,7 @@ export class Lifecycle {
     if (this.#events?.observed === true) this.#events.next(event);
   }
 
-  #record(envelope: Envelope): MessageRecord {
+  #record(envelope: Envelope, sending = false): MessageRecord {
     let record = this.#records.get(envelope);
     if (record !== undefined) return record;
     const request = envelope.type === 'Request';
@@ -137,7 +137,9 @@ export class Lifecycle {
     };
     this.#records.set(envelope, record);
     const instrument = this.instrument;
-    if (instrument?.sent !== undefined) {
+    // Only in the sender's call: a message first seen later (sent before the server started, or
+    // before anyone listened) keeps an undefined state rather than the server's context.
+    if (sending && instrument?.sent !== undefined) {
       try {
         record.state = instrument.sent(info(record));
       } catch (error: unknown) {
