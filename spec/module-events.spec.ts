@@ -21,7 +21,10 @@ function handler(slow?: Promise<void>): SparkGenericModuleHandler<Msg, number> {
     handleRequest: async (m, context) => {
       if (m.op === 'fail') throw new Error(`failed ${m.n}`);
       if (m.op === 'slow') await slow;
-      if (m.op === 'hang') await new Promise((_, reject) => context.signal.addEventListener('abort', reject));
+      if (m.op === 'hang')
+        await new Promise((_, reject) =>
+          context.signal.addEventListener('abort', () => reject(context.signal.reason as Error)),
+        );
       return m.n * 10;
     },
     handleCommand: (m) => {
