@@ -1,0 +1,15 @@
+// `spark-channel/otel`: OpenTelemetry tracing for module servers, through the server option
+// `instrument`. Only this entry imports `@opentelemetry/api` (an optional peer dependency); the
+// root entry never reaches it.
+export {
+  ATTR_ERROR_TYPE,
+  ATTR_SPARK_CHANNEL_ERROR_CODE,
+  ATTR_SPARK_CHANNEL_HANDLING_MS,
+  ATTR_SPARK_CHANNEL_KIND,
+  ATTR_SPARK_CHANNEL_MESSAGE_ID,
+  ATTR_SPARK_CHANNEL_MESSAGE_TYPE,
+  ATTR_SPARK_CHANNEL_MODULE,
+  ATTR_SPARK_CHANNEL_OUTCOME,
+  ATTR_SPARK_CHANNEL_QUEUED_MS,
+} from './attributes.js';
+export { openTelemetry, type OpenTelemetryOptions, type TracedMessageKind } from './open-telemetry.js';
