@@ -35,7 +35,7 @@ const accepting = (port) =>
 
 async function main() {
   let status = 0;
-  for (const file of ['bench/index.ts', 'bench/workers.ts']) {
+  for (const file of ['bench/index.ts', 'bench/workers.ts', 'bench/observability.ts']) {
     if (args.includes('--report') && file !== 'bench/index.ts') continue; // --report only re-renders the doc
     if (runTs(file) !== 0) status = 1;
   }

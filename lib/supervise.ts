@@ -25,7 +25,7 @@ export class SupervisedHandler<M, R, E = Error> implements SparkGenericModuleHan
   #current: SparkGenericModuleHandler<M, R, E>;
   readonly #restarts: number[] = [];
 
-  /** @internal Use {@link supervise}. */
+  /** Prefer {@link supervise}, which checks the policy. */
   constructor(
     readonly factory: () => SparkGenericModuleHandler<M, R, E>,
     readonly policy: Readonly<RestartPolicy<M>>,

@@ -3,7 +3,6 @@ import { Subject, type SchedulerLike } from 'rxjs';
 import type { MessageOutcome, ModuleEvent } from '../module-event.js';
 import type { InstrumentedMessage, ModuleInstrumentation } from '../module-instrumentation.js';
 import { isSparkChannelError } from '../spark-channel-error.js';
-import { isGivenUp } from './cancellable-wrapper.js';
 import type { CallbackWrapper } from '../callback-wrapper.js';
 import type { SparkGenericModuleMessage } from '../module-message.js';
 
@@ -162,9 +161,4 @@ export function givenUpOutcome<V>(wrapper: CallbackWrapper<unknown, V>): {
   const reason: unknown = wrapper.signal?.reason;
   const timeout = isSparkChannelError(reason) && reason.code === 'TIMEOUT';
   return { outcome: timeout ? 'timeout' : 'cancelled', error: reason };
-}
-
-/** Whether a request's caller has given up, for the settled event. */
-export function callerGaveUp<V>(wrapper: CallbackWrapper<unknown, V> | undefined): boolean {
-  return wrapper !== undefined && isGivenUp(wrapper);
 }
