@@ -2,7 +2,8 @@
 //
 // Every ```ts block is compiled as its own module, as if it were a file next to the page; a block
 // whose info string is `ts continued` is appended to the block before it instead (an example
-// split by prose). Imports of 'spark-channel' resolve to lib/index.ts. The compiler options are
+// split by prose). Imports of 'spark-channel' resolve to lib/index.ts, 'spark-channel/x' to
+// lib/x/index.ts. The compiler options are
 // the repo's tsconfig.json, so a `// @ts-expect-error` line in an example must fail to compile,
 // exactly as in spec/types. Nothing is run.
 import { readFileSync } from 'node:fs';
@@ -83,7 +84,10 @@ export function compileExamples(
   const options: ts.CompilerOptions = {
     ...config.options,
     noEmit: true,
-    paths: { 'spark-channel': [join(root, 'lib', 'index.ts')] },
+    paths: {
+      'spark-channel': [join(root, 'lib', 'index.ts')],
+      'spark-channel/*': [join(root, 'lib', '*', 'index.ts')],
+    },
   };
   const files = new Map(examples.map((example, i) => [join(directory, `__example-${i}.ts`), example]));
   const host = ts.createCompilerHost(options, true);
