@@ -11,6 +11,7 @@ import {
   type DeadLetter,
   type MessageOutcome,
   type MessageSettledEvent,
+  type ModuleServerLogger,
   type ModuleEvent,
   type SparkGenericModuleHandler,
   spawnModule,
@@ -90,9 +91,7 @@ export class CacheHandler implements SparkGenericModuleHandler<CacheMessage, num
 }
 
 /** The cache, rebuilt empty after a corrupt load; three corrupt loads in a minute stop it. */
-export function spawnCache(
-  logger: { error(...args: unknown[]): void; warn(...args: unknown[]): void } = console,
-) {
+export function spawnCache(logger: ModuleServerLogger = console) {
   return spawnModule(
     supervise(() => new CacheHandler(), {
       maxRestarts: 2,

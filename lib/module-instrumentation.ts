@@ -1,6 +1,6 @@
 import type { MessageOutcome } from './module-event.js';
 
-/** The message an instrumentation hook is about. */
+/** The message an instrumentation hook is about: a fresh object per call, so match by `id`. */
 export interface InstrumentedMessage<M> {
   /** The same id as in `server.events$`. */
   readonly id: number;
@@ -25,7 +25,8 @@ export interface InstrumentedSettlement {
  *   caller's async context is still active; what it returns is the message's `state`.
  * - `run` wraps the handler call: it must call `handle` once and return what it returned. The
  *   synchronous part of the handler runs inside it (an AsyncLocalStorage context entered there
- *   follows the handler's awaits).
+ *   follows the handler's awaits). When the handler returns an Observable, the server's
+ *   subscription to it is wrapped too: `run` may run twice for one message.
  * - `settled` runs once per message, whatever happened to it (also when it never started).
  *
  * Messages sent before the server started have no `sent`: their state is `undefined`. A hook

@@ -7,6 +7,7 @@ import {
   Observable,
   type SchedulerLike,
   Subject,
+  type Observer,
   type Subscriber,
   type Subscription,
   takeUntil,
@@ -503,7 +504,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
   #follow(job: Job, source: Observable<unknown>): Observable<never> {
     return new Observable<never>((subscriber) => {
       let answered = false;
-      return source.subscribe({
+      const observer: Partial<Observer<unknown>> = {
         next: (value) => {
           if (job.kind !== 'request' || answered) return;
           answered = true;
@@ -515,7 +516,11 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
           if (job.kind === 'request') this.#finish(job, subscriber, false, new EmptyError());
           else this.#finish(job, subscriber, true, undefined);
         },
-      });
+      };
+      // Subscribing runs the observable's work: inside the instrumentation's `run` too.
+      const record = job.record;
+      if (record === undefined) return source.subscribe(observer);
+      return this.#lifecycle.run(record, () => source.subscribe(observer));
     });
   }
 

@@ -32,7 +32,7 @@ export interface SpawnedTypedModule<D extends ModuleDefinition<D>, C, E> {
  */
 export function spawnTypedModule<D extends ModuleDefinition<D>, E = Error, C = SparkChannelCancellationToken>(
   handler: TypedRouter<D, E> | SparkGenericModuleHandler<MessageOf<D>, ResponseOf<D>, E>,
-  options?: SpawnModuleOptions,
+  options?: SpawnModuleOptions<NoInfer<MessageOf<D>>>,
 ): SpawnedTypedModule<D, C, E> {
   const { dispatcher, server } = spawnModule<MessageOf<D>, ResponseOf<D>, C, E>(handler, options);
   return { dispatcher: new TypedDispatcher(dispatcher), server };

@@ -384,10 +384,8 @@ describe('openTelemetry()', () => {
       expect(span.attributes[ATTR_SPARK_CHANNEL_QUEUED_MS]).toEqual(expect.any(Number));
     });
 
-    // Fails until the server enters `instrument.run` around its subscription to an observable
-    // handler's result (it wraps only the handler call): the work of a cold observable runs at
-    // subscription, outside the message's context. Turn `it.failing` into `it` once it does.
-    it.failing('enters the message span where an observable handler is subscribed', async () => {
+    // The work of a cold observable runs when the server subscribes to it: inside `run` too.
+    it('enters the message span where an observable handler is subscribed', async () => {
       const active: (string | undefined)[] = [];
       const { dispatcher } = spawn<Msg, string>(
         {
