@@ -455,8 +455,11 @@ describe('the instrument option', () => {
     const pending = dispatcher.request({ op: 'ok', n: 1 });
     server.stop();
     expect(await codeOf(pending)).toBe('RECEIVE_FAILED');
+    // run wraps the handler call, then the server's subscription to the observable it returned.
     expect(instrument.traces[0]?.calls).toEqual([
       'sent request 1',
+      'run:before',
+      'run:after',
       'run:before',
       'run:after',
       'settled error',
