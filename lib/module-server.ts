@@ -22,6 +22,9 @@ import {
   kClose,
   kDeadLetter,
   kDeadLetters,
+  kFailed,
+  kNoRoute,
+  type Supervised,
   kOffer,
   kRefusedCount,
   kRelease,
@@ -45,8 +48,6 @@ import type { DeadLetter } from './dead-letter.js';
 import type { ModuleEvent } from './module-event.js';
 import type { ModuleInstrumentation } from './module-instrumentation.js';
 import { SparkGenericModuleMessage } from './module-message.js';
-import { NoRouteError } from './no-route-error.js';
-import { SupervisedHandler } from './supervise.js';
 
 /** A handler failure, as `errors$` reports it. */
 export interface ModuleError<M, E> {
@@ -219,7 +220,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
   readonly #keyOf: ((message: M) => unknown) | undefined;
   readonly #scheduler: SchedulerLike | undefined;
   readonly #lifecycle: Lifecycle;
-  readonly #supervisor: SupervisedHandler<M, R, E> | undefined;
+  readonly #supervisor: Supervised | undefined;
   #calling: Job | undefined;
   #stats: Subject<ModuleServerStats> | undefined;
   #statsQueued = false;
@@ -264,7 +265,10 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     this.#lifecycle = new Lifecycle(instrument, this.#scheduler, (level, ...args) =>
       this.#log(level, ...args),
     );
-    this.#supervisor = handler instanceof SupervisedHandler ? handler : undefined;
+    this.#supervisor =
+      typeof (handler as unknown as Partial<Supervised>)[kFailed] === 'function'
+        ? (handler as unknown as Supervised)
+        : undefined;
     this.#handler = handler;
     this.#channel = channel;
     this.#logger = logger;
@@ -558,7 +562,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       this.#errors.next({ kind: job.kind, message: job.message as M, error: value as E });
       if (job.kind === 'command')
         this.#log('error', 'spark-channel: handleCommand failed:', value, job.message);
-      if (value instanceof NoRouteError)
+      if ((value as { [kNoRoute]?: unknown } | null)?.[kNoRoute] === true)
         this.#channel[kDeadLetter]('no-route', job.source as AnyMessage, value);
     }
     if (job.record !== undefined) this.#settledEvent(job, ok, value);
@@ -592,7 +596,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
   /** A supervised handler failed: rebuild it, or give up and stop, as its policy says. */
   #supervise(error: unknown, message: M): void {
     const lifecycle = this.#lifecycle;
-    const decision = (this.#supervisor as SupervisedHandler<M, R, E>).failed(error, message, lifecycle.now());
+    const decision = (this.#supervisor as Supervised)[kFailed](error, message, lifecycle.now());
     if (decision.action === 'ignore') return;
     if (decision.action === 'restarted') {
       this.#log(

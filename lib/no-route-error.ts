@@ -1,3 +1,5 @@
+import { kNoRoute } from './internal/channel-internals.js';
+
 /**
  * A router has no route for a message's `type`. The message fails alone (a request rejects with
  * it, a command reports it on `errors$`), and it is also a `no-route` dead letter.
@@ -7,6 +9,8 @@
  */
 export class NoRouteError extends Error {
   override readonly name = 'NoRouteError';
+  /** @internal */
+  readonly [kNoRoute] = true;
 
   constructor(
     /** The `type` nobody routes. */

@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 
 import type { HandlerContext, SparkGenericModuleHandler } from './handler.js';
+import { kFailed, type Supervised, type SupervisionDecision } from './internal/channel-internals.js';
 import { checkOptions, checkPositiveNumber, describe } from './internal/validate.js';
 
 /** When a supervised handler is rebuilt, and when its module gives up. */
@@ -21,7 +22,7 @@ export interface RestartPolicy<M> {
  * A handler whose state a module server may rebuild: made by {@link supervise}. Hand it to
  * `spawnModule` or `runModuleServer` like any handler; use one per module.
  */
-export class SupervisedHandler<M, R, E = Error> implements SparkGenericModuleHandler<M, R, E> {
+export class SupervisedHandler<M, R, E = Error> implements SparkGenericModuleHandler<M, R, E>, Supervised {
   #current: SparkGenericModuleHandler<M, R, E>;
   readonly #restarts: number[] = [];
 
@@ -51,17 +52,10 @@ export class SupervisedHandler<M, R, E = Error> implements SparkGenericModuleHan
    * `ignore`: not fatal; `restarted`: rebuilt (with the count in the window); `give-up`: stop,
    * with the reason and the error to report.
    */
-  failed(
-    error: unknown,
-    message: M,
-    now: number,
-  ):
-    | { readonly action: 'ignore' }
-    | { readonly action: 'restarted'; readonly restarts: number }
-    | { readonly action: 'give-up'; readonly reason: string; readonly error: unknown } {
+  [kFailed](error: unknown, message: unknown, now: number): SupervisionDecision {
     let fatal: boolean;
     try {
-      fatal = this.policy.isFatal(error, message) === true;
+      fatal = this.policy.isFatal(error, message as M) === true;
     } catch {
       fatal = true;
     }

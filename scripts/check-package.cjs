@@ -62,14 +62,16 @@ Promise.all([dispatcher.request(21), dispatcher.sendCommand(1)])
   run(process.execPath, ['esm.mjs'], app);
   run(process.execPath, ['cjs.cjs'], app);
 
-  // The root entry must work without Angular: nothing reachable from it may import @angular/*.
+  // The root entry must work without its optional peers: nothing reachable from it may import
+  // @angular/* or @opentelemetry/*.
   for (const entry of ['dist/esm/index.js', 'dist/cjs/index.js']) {
     const seen = new Set();
     const visit = (file) => {
       if (seen.has(file)) return;
       seen.add(file);
       const source = readFileSync(file, 'utf8');
-      if (/['"]@angular\//.test(source)) throw new Error(`${entry} reaches Angular, through ${file}`);
+      const peer = /['"](@angular|@opentelemetry)\//.exec(source);
+      if (peer !== null) throw new Error(`${entry} reaches ${peer[1]}, through ${file}`);
       for (const [, spec] of source.matchAll(
         /(?:from\s*|require\(\s*|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g,
       )) {
@@ -77,7 +79,7 @@ Promise.all([dispatcher.request(21), dispatcher.sendCommand(1)])
       }
     };
     visit(join(installed, entry));
-    console.log(`${entry}: ${seen.size} files, none imports @angular/*`);
+    console.log(`${entry}: ${seen.size} files, none imports @angular/* or @opentelemetry/*`);
   }
 
   // spark-channel/angular: a module provided in Angular's real injector, answered, then stopped by
@@ -122,6 +124,52 @@ const { injectModule, ModuleService, provideModule } = require('spark-channel/an
   if (process.features.require_module) run(process.execPath, ['angular-cjs.cjs'], app);
   else
     console.log('CommonJS spark-channel/angular: skipped (this Node has no require(esm) for @angular/core)');
+
+  // spark-channel/otel: a traced request recorded by the SDK's in-memory exporter.
+  symlinkSync(
+    join(root, 'node_modules', '@opentelemetry'),
+    join(app, 'node_modules', '@opentelemetry'),
+    'dir',
+  );
+  const otelTrip = (load, format) => `
+${load}
+const exporter = new InMemorySpanExporter();
+const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+const tracer = provider.getTracer('check');
+const { dispatcher, server } = spawnModule(
+  { handleRequest: (m) => m.n * 2, handleCommand() {} },
+  { instrument: openTelemetry({ name: 'check', tracer }) },
+);
+dispatcher.request({ type: 'Double', n: 21 })
+  .then((answer) => {
+    server.stop();
+    const [span] = exporter.getFinishedSpans();
+    if (answer !== 42 || span?.name !== 'check request Double' || span.attributes['spark_channel.outcome'] !== 'ok')
+      throw new Error('otel round trip failed: ' + JSON.stringify({ answer, name: span?.name }));
+    console.log('${format} spark-channel/otel ok: span', JSON.stringify(span.name));
+  })
+  .catch((error) => { console.error(error); process.exit(1); });
+`;
+  writeFileSync(
+    join(app, 'otel-esm.mjs'),
+    otelTrip(
+      `import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { spawnModule } from 'spark-channel';
+import { openTelemetry } from 'spark-channel/otel';`,
+      'ESM',
+    ),
+  );
+  writeFileSync(
+    join(app, 'otel-cjs.cjs'),
+    otelTrip(
+      `const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
+const { spawnModule } = require('spark-channel');
+const { openTelemetry } = require('spark-channel/otel');`,
+      'CommonJS',
+    ),
+  );
+  run(process.execPath, ['otel-esm.mjs'], app);
+  run(process.execPath, ['otel-cjs.cjs'], app);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -17,6 +17,20 @@ export const kOnStop = Symbol('spark-channel.onStop');
 export const kWithdraw = Symbol('spark-channel.withdraw');
 export const kDeadLetter = Symbol('spark-channel.deadLetter');
 export const kDeadLetters = Symbol('spark-channel.deadLetters');
+/** A supervised handler's decision hook (see supervise.ts): found by key, so an unsupervised server never loads it. */
+export const kFailed = Symbol('spark-channel.failed');
+/** Brands a router's NoRouteError, so the server spots it without loading the class. */
+export const kNoRoute = Symbol('spark-channel.noRoute');
+
+/** What a supervised handler tells its server after a failure. */
+export type SupervisionDecision =
+  | { readonly action: 'ignore' }
+  | { readonly action: 'restarted'; readonly restarts: number }
+  | { readonly action: 'give-up'; readonly reason: string; readonly error: unknown };
+
+export interface Supervised {
+  [kFailed](error: unknown, message: unknown, now: number): SupervisionDecision;
+}
 
 /** The server side of a channel: told when a message may be waiting. */
 export interface ChannelConsumer {
