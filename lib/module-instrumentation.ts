@@ -1,6 +1,6 @@
 import type { MessageOutcome } from './module-event.js';
 
-/** The message an instrumentation hook is about: a fresh object per call, so match by `id`. */
+/** The message an instrumentation hook is about: one object per message, the same in every hook. */
 export interface InstrumentedMessage<M> {
   /** The same id as in `server.events$`. */
   readonly id: number;

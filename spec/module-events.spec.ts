@@ -9,6 +9,7 @@ import {
   runModuleServer,
   SparkGenericModuleDispatcher,
   type SparkGenericModuleHandler,
+  SparkGenericModuleMessage,
   spawnModule,
 } from '../lib/index.js';
 import { manualClock } from './support/clock.js';
@@ -221,6 +222,41 @@ describe('server.events$', () => {
       { type: 'settled', id: 1, kind: 'request', n: 2, outcome: 'error', error: 'Error: no key' },
     ]);
     server.stop();
+  });
+
+  it('follows frozen raw envelopes, and an envelope object sent again', async () => {
+    const channel = new ModuleChannel<Msg, number>();
+    const server = runModuleServer(handler(), channel);
+    const events: ModuleEvent<Msg>[] = [];
+    server.events$.subscribe((e) => events.push(e));
+    const frozen = Object.freeze(SparkGenericModuleMessage.Command<Msg>({ op: 'ok', n: 1 }));
+    await channel.send(frozen);
+    await flush();
+    const reused = SparkGenericModuleMessage.Command<Msg>({ op: 'ok', n: 2 });
+    await channel.send(reused);
+    await flush();
+    await channel.send(reused);
+    await flush();
+    expect(shape(events).map((e) => [(e as { id: number }).id, (e as { type: string }).type])).toEqual([
+      [1, 'accepted'],
+      [1, 'started'],
+      [1, 'settled'],
+      [2, 'accepted'],
+      [2, 'started'],
+      [2, 'settled'],
+      [3, 'accepted'],
+      [3, 'started'],
+      [3, 'settled'],
+    ]);
+    // The same envelope on another server starts a record of its own there.
+    const other = spawnModule(handler());
+    const otherEvents: ModuleEvent<Msg>[] = [];
+    other.server.events$.subscribe((e) => otherEvents.push(e));
+    await other.dispatcher.sender.send(reused);
+    await flush();
+    expect(otherEvents.map((e) => e.type)).toEqual(['accepted', 'started', 'settled']);
+    server.stop();
+    other.server.stop();
   });
 
   it('runs with several handlers at once', async () => {
