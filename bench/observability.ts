@@ -10,7 +10,7 @@
  *   npm run bench -- --quick       small sizes (CI)
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -215,6 +215,39 @@ async function main(): Promise<void> {
     JSON.stringify({ node: process.versions.node, rounds, n, before: BEFORE, results }, null, 2) + '\n',
   );
   process.stdout.write(`\nwrote ${file.slice(root.length + 1)}\n`);
+  if (!quick)
+    writeDocTable(
+      results,
+      variants.map((v) => v.label),
+    );
+}
+
+/** Rewrites the cost table of docs/observability.md between its markers, from this run. */
+function writeDocTable(
+  rows: readonly { scenario: string; variant: string; medianUs: number; ratio: number }[],
+  labels: string[],
+): void {
+  const doc = join(root, 'docs', 'observability.md');
+  const start = '<!-- observability-cost:start (written by bench/observability.ts) -->';
+  const end = '<!-- observability-cost:end -->';
+  const text = readFileSync(doc, 'utf8');
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`docs/observability.md has lost its markers (${start})`);
+  const scenarioNames = [...new Set(rows.map((r) => r.scenario))];
+  const lines = [
+    `| µs per message (ratio) | ${scenarioNames.join(' | ')} |`,
+    `| --- | ${scenarioNames.map(() => '---:').join(' | ')} |`,
+    ...labels.map((label) => {
+      const cells = scenarioNames.map((scenario) => {
+        const row = rows.find((r) => r.scenario === scenario && r.variant === label);
+        return row === undefined ? '–' : `${row.medianUs.toFixed(2)} (${row.ratio.toFixed(2)}×)`;
+      });
+      return `| ${label} | ${cells.join(' | ')} |`;
+    }),
+  ];
+  writeFileSync(doc, `${text.slice(0, from + start.length)}\n${lines.join('\n')}\n${text.slice(to)}`);
+  process.stdout.write('rewrote the cost table of docs/observability.md\n');
 }
 
 main().catch((error: unknown) => {
