@@ -109,6 +109,50 @@ describe('no leaks', () => {
     await dispatcher.shutdown();
   });
 
+  withGc(
+    'keeps nothing per message while events$, deadLetters$ and an instrument watch 100,000 messages',
+    async () => {
+      const { dispatcher, server } = spawnModule<number, number>(
+        {
+          handleRequest: (n) => (n % 3 === 0 ? Promise.reject(new Error('odd one')) : n),
+          handleCommand: () => undefined,
+        },
+        {
+          logger: { error: () => undefined },
+          instrument: {
+            sent: ({ id }) => ({ id }),
+            run: (_s, _m, handle) => handle(),
+            settled: () => undefined,
+          },
+        },
+      );
+      let settled = 0;
+      let letters = 0;
+      server.events$.subscribe((e) => e.type === 'settled' && settled++);
+      server.deadLetters$.subscribe(() => letters++);
+      const controller = new AbortController();
+      const warm = async (): Promise<void> => {
+        for (let batch = 0; batch < 10; batch++) {
+          const answers: Promise<unknown>[] = [];
+          for (let i = 0; i < 1_000; i++) {
+            answers.push(dispatcher.request(i, { signal: controller.signal }).catch(() => undefined));
+          }
+          await Promise.all(answers);
+        }
+      };
+      await warm();
+      const before = await settledHeap();
+      for (let round = 0; round < 10; round++) await warm();
+      const after = await settledHeap();
+      expect({ growth: after - before, withinBound: after - before < BOUND }).toMatchObject({
+        withinBound: true,
+      });
+      expect(settled).toBe(110_000);
+      expect(letters).toBe(0);
+      await dispatcher.shutdown();
+    },
+  );
+
   withGc('frees everything when a server with thousands of pending requests is stopped', async () => {
     const before = await settledHeap();
     const timers = trackTimers();
