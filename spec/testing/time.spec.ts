@@ -70,6 +70,19 @@ describe('under jest fake timers', () => {
     probe.stop();
   });
 
+  it('a drain deadline runs on the fake clock: a request left hanging is cut off at the deadline', async () => {
+    const probe = createProbe<Msg, User>();
+    const loading = probe.dispatcher.request({ type: 'GetUser', id: 1 });
+    await probe.expectRequest();
+    const cutOff = expect(loading).rejects.toMatchObject({ code: 'RECEIVE_FAILED' });
+    const drained = probe.server.drain(100);
+    await jest.advanceTimersByTimeAsync(99);
+    expect(await isSettled(drained)).toBe(false);
+    await jest.advanceTimersByTimeAsync(1);
+    await expect(drained).resolves.toMatchObject({ outcome: 'deadline', aborted: 1 });
+    await cutOff;
+  });
+
   it('an expect call waits waitMs on the fake clock, not the real one', async () => {
     const probe = createProbe<Msg, User>({ waitMs: 1_000 });
     const expecting = probe.expectCommand().catch((error: Error) => error.message);
@@ -113,6 +126,18 @@ describe('under a TestScheduler', () => {
         expect.objectContaining({ code: 'TIMEOUT' }),
       );
     });
+  });
+
+  it('outside run(): the scheduler option is the clock of the drain deadline too', async () => {
+    const scheduler = testScheduler();
+    const probe = createProbe<Msg, User>({ scheduler });
+    const loading = probe.dispatcher.request({ type: 'GetUser', id: 1 });
+    await probe.expectRequest(undefined, { waitMs: 0 });
+    const cutOff = expect(loading).rejects.toMatchObject({ code: 'RECEIVE_FAILED' });
+    const drained = probe.server.drain(500);
+    scheduler.flush(); // the virtual clock jumps to the deadline (a TestScheduler flushes up to 750 ms outside run())
+    await expect(drained).resolves.toMatchObject({ outcome: 'deadline', aborted: 1 });
+    await cutOff;
   });
 
   it('outside run(): flush() fires the timeout of a promise-based caller', async () => {
