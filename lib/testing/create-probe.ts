@@ -20,7 +20,13 @@ import { ProbeAssertionError } from './probe-assertion-error.js';
 import type { ProbeMessage, ProbeRequest } from './probe-message.js';
 import type { MatchedBy, NoExcessKeys, PartialMessage, ProbePattern } from './probe-pattern.js';
 
-/** Options of {@link createProbe}. */
+/**
+ * Options of {@link createProbe}: the module's own (`capacity`, `concurrency`, `timeoutMs`,
+ * `rateLimit`, `scheduler`) and how long `expect*` waits (`waitMs`).
+ *
+ * @example
+ * const probe = createProbe<Msg, Resp>({ timeoutMs: 500, capacity: 8, waitMs: 200 });
+ */
 export interface ProbeOptions {
   /** The probe's mailbox size, as `new ModuleChannel(capacity)`; unbounded by default. */
   capacity?: number;
@@ -43,7 +49,12 @@ export interface ProbeOptions {
   waitMs?: number;
 }
 
-/** Options of one `expect*` call. */
+/**
+ * Options of one `expect*` call.
+ *
+ * @example
+ * await probe.expectRequest(isFresh, { waitMs: 0, description: 'a request for fresh data' });
+ */
 export interface ExpectOptions {
   /** How long to wait for the message if it has not arrived yet, in ms; `0` for not at all. */
   waitMs?: number;
@@ -65,6 +76,11 @@ const SILENT = { error: quiet, warn: quiet };
 /**
  * A stand-in module for tests, made by {@link createProbe}: hand its `dispatcher` to the code
  * under test, then check what that code sent, in order, and answer its requests yourself.
+ *
+ * @example
+ * let probe: TestProbe<Msg, Resp>;
+ * beforeEach(() => (probe = createProbe<Msg, Resp>()));
+ * afterEach(() => probe.stop());
  */
 class TestProbe<M, R, C = SparkChannelCancellationToken, E = Error> {
   /** A real dispatcher of a real module: timeouts, signals, guards, capacity and rate limits all apply. */

@@ -5,6 +5,10 @@
  * - `replied` / `failed`: answered with `reply` / `fail` (or by `replyToRequests`);
  * - `abandoned`: the caller gave up first (its timeout or signal fired, or it unsubscribed);
  * - `stopped`: the probe stopped first, and the caller got `RECEIVE_FAILED`.
+ *
+ * @example
+ * await jest.advanceTimersByTimeAsync(500); // past the caller's timeoutMs
+ * expect(request.status).toBe('abandoned');
  */
 export type ProbeRequestStatus = 'pending' | 'replied' | 'failed' | 'abandoned' | 'stopped';
 
