@@ -62,9 +62,14 @@ Promise.all([dispatcher.request(21), dispatcher.sendCommand(1)])
   run(process.execPath, ['esm.mjs'], app);
   run(process.execPath, ['cjs.cjs'], app);
 
-  // The root entry must work without its optional peers: nothing reachable from it may import
-  // @angular/* or @opentelemetry/*.
-  for (const entry of ['dist/esm/index.js', 'dist/cjs/index.js']) {
+  // The root and testing entries must work without the optional peers: nothing reachable from
+  // them may import @angular/* or @opentelemetry/*.
+  for (const entry of [
+    'dist/esm/index.js',
+    'dist/cjs/index.js',
+    'dist/esm/testing/index.js',
+    'dist/cjs/testing/index.js',
+  ]) {
     const seen = new Set();
     const visit = (file) => {
       if (seen.has(file)) return;
@@ -170,6 +175,38 @@ const { openTelemetry } = require('spark-channel/otel');`,
   );
   run(process.execPath, ['otel-esm.mjs'], app);
   run(process.execPath, ['otel-cjs.cjs'], app);
+
+  // spark-channel/testing: a probe handed to "code under test", answered by the test.
+  const probeTrip = (load, format) => `
+${load}
+const probe = createProbe({ timeoutMs: 1000 });
+const answer = probe.dispatcher.request({ type: 'Double', n: 21 });
+probe
+  .expectRequest({ type: 'Double' })
+  .then((request) => {
+    request.reply(request.message.n * 2);
+    return answer;
+  })
+  .then(async (value) => {
+    probe.expectNoMessage();
+    const failure = await probe.expectCommand({ type: 'Nope' }, { waitMs: 5 }).catch((error) => error);
+    probe.stop();
+    if (value !== 42 || !(failure instanceof ProbeAssertionError) || !(failure instanceof Error))
+      throw new Error('testing round trip failed: ' + value);
+    console.log('${format} spark-channel/testing ok: probe answered 21 * 2 =', value);
+  })
+  .catch((error) => { console.error(error); process.exit(1); });
+`;
+  writeFileSync(
+    join(app, 'testing-esm.mjs'),
+    probeTrip(`import { createProbe, ProbeAssertionError } from 'spark-channel/testing';`, 'ESM'),
+  );
+  writeFileSync(
+    join(app, 'testing-cjs.cjs'),
+    probeTrip(`const { createProbe, ProbeAssertionError } = require('spark-channel/testing');`, 'CommonJS'),
+  );
+  run(process.execPath, ['testing-esm.mjs'], app);
+  run(process.execPath, ['testing-cjs.cjs'], app);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
