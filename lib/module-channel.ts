@@ -8,6 +8,8 @@ import {
   kClose,
   kDeadLetter,
   kDeadLetters,
+  kTrace,
+  kWatched,
   kHasRoom,
   kIsStopped,
   kOffer,
@@ -21,7 +23,7 @@ import {
 } from './internal/channel-internals.js';
 import { canGiveUp, isGivenUp } from './internal/cancellable-wrapper.js';
 import { KeyedMailbox } from './internal/keyed-mailbox.js';
-import { givenUpOutcome } from './internal/lifecycle.js';
+import { givenUpOutcome, type Lifecycle } from './internal/lifecycle.js';
 import type { Mailbox } from './internal/mailbox.js';
 import { reply } from './internal/reply.js';
 import { RingQueue } from './internal/ring-queue.js';
@@ -81,6 +83,9 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   #onStop: (() => void)[] | undefined;
   // Untyped inside, so the channel's variance in M stays what its public surface makes it.
   #deadLetters: Subject<DeadLetter<unknown>> | undefined;
+  // The server's lifecycle while anyone observes it (events$ or an instrument): a field, so a
+  // module nobody watches pays one read per message.
+  #trace: Lifecycle | undefined;
 
   /**
    * @param capacity - a positive integer, or `Infinity` (the default) for an unbounded channel.
@@ -151,7 +156,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       this[kDeadLetter]('refused', msg, full);
       throw full;
     }
-    if (msg.type !== 'Shutdown') this.#consumer?.trace?.sent(msg);
+    if (msg.type !== 'Shutdown') this.#trace?.sent(msg);
     this.#admit(msg, (error) => {
       throw error;
     });
@@ -171,7 +176,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     const message = offered as AnyMessage;
     const refusal = this.#refusal(message, trusted);
     if (refusal !== undefined) return refused(refusal);
-    if (message.type !== 'Shutdown') this.#consumer?.trace?.sent(message);
+    if (message.type !== 'Shutdown') this.#trace?.sent(message);
     if (this.#hasRoom()) return this.#admit(message, refused, trusted);
     if (message.type === 'Shutdown') this.#closed = true; // later senders are refused at once
     const waiting = new Promise<void>((resolve, reject) => {
@@ -239,7 +244,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     this.#stopped = true;
     let requests = 0;
     let commands = 0;
-    const trace = this.#consumer?.trace;
+    const trace = this.#trace;
     this.#queue.clear((message) => {
       if (message.type === 'Shutdown') return cancelQuietly(message.token);
       if (message.type === 'Request') {
@@ -285,6 +290,16 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   [kOnStop](listener: () => void): void {
     if (this.#stopped) listener();
     else (this.#onStop ??= []).push(listener);
+  }
+
+  /** @internal Set by the server whenever someone starts or stops observing it. */
+  set [kTrace](trace: Lifecycle | undefined) {
+    this.#trace = trace;
+  }
+
+  /** @internal Whether anyone listens for dead letters (so the server may skip looking for them). */
+  get [kWatched](): boolean {
+    return this.#deadLetters?.observed === true;
   }
 
   /** @internal Reports a message that went nowhere, when anyone listens. */
@@ -372,7 +387,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   }
 
   #settledGivenUp(message: RequestMessage): void {
-    const trace = this.#consumer?.trace;
+    const trace = this.#trace;
     if (trace === undefined) return;
     const { outcome, error } = givenUpOutcome(message.wrapper);
     trace.settled(message, outcome, error);
@@ -395,14 +410,14 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     } catch (error: unknown) {
       if (message.type === 'Request') this.#unwatch(message);
       if (message.type !== 'Shutdown') {
-        this.#consumer?.trace?.settled(message, 'error', error);
+        this.#trace?.settled(message, 'error', error);
         this[kDeadLetter]('refused', message, error);
       }
       refused(error);
       return false;
     }
     this.#size++;
-    if (message.type !== 'Shutdown') this.#consumer?.trace?.accepted(message);
+    if (message.type !== 'Shutdown') this.#trace?.accepted(message);
     return true;
   }
 

@@ -22,6 +22,8 @@ import {
   kClose,
   kDeadLetter,
   kDeadLetters,
+  kTrace,
+  kWatched,
   kFailed,
   kNoRoute,
   type Supervised,
@@ -220,6 +222,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
   readonly #keyOf: ((message: M) => unknown) | undefined;
   readonly #scheduler: SchedulerLike | undefined;
   readonly #lifecycle: Lifecycle;
+  #trace: Lifecycle | undefined;
   readonly #supervisor: Supervised | undefined;
   #calling: Job | undefined;
   #stats: Subject<ModuleServerStats> | undefined;
@@ -288,6 +291,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       .subscribe({ error: (error: unknown) => this.#crash(error) });
 
     channel[kAttach](this, this.#keyOf as ((message: unknown) => unknown) | undefined);
+    this.#retrace();
     this.#tokenWatch = token?.cancelled$.subscribe(() => this.stop());
     this.#pump();
   }
@@ -295,7 +299,12 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
   get events$(): Observable<ModuleEvent<M>> {
     return new Observable<ModuleEvent<M>>((subscriber) => {
       if (this.#stopped) return subscriber.complete();
-      return (this.#lifecycle.subject as Subject<ModuleEvent<M>>).subscribe(subscriber);
+      const subscription = (this.#lifecycle.subject as Subject<ModuleEvent<M>>).subscribe(subscriber);
+      this.#retrace();
+      return () => {
+        subscription.unsubscribe();
+        this.#retrace();
+      };
     });
   }
 
@@ -303,9 +312,11 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     return this.#channel[kDeadLetters] as Observable<DeadLetter<M>>;
   }
 
-  /** The lifecycle, while anyone observes it. */
-  get trace(): Lifecycle | undefined {
-    return this.#lifecycle.active ? this.#lifecycle : undefined;
+  /** Someone started or stopped observing: the server and its channel check one field per message. */
+  #retrace(): void {
+    const trace = this.#lifecycle.active ? this.#lifecycle : undefined;
+    this.#trace = trace;
+    this.#channel[kTrace] = trace;
   }
 
   get isRunning(): boolean {
@@ -455,8 +466,8 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     current = this as ModuleServerImpl<unknown, unknown, unknown>;
     this.#calling = job;
     try {
-      if (this.#lifecycle.active) {
-        const lifecycle = this.#lifecycle;
+      const lifecycle = this.#trace;
+      if (lifecycle !== undefined) {
         const record = (job.record = lifecycle.started(message as Parameters<Lifecycle['started']>[0]));
         result = lifecycle.run(record, () => this.#call(job));
       } else {
@@ -554,7 +565,13 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     if (this.#keyOf !== undefined) this.#channel[kRelease](job.source as AnyMessage);
     if (this.#stats !== undefined) this.#statsChanged();
     this.#handled++;
-    const gaveUp = job.wrapper !== undefined && isGivenUp(job.wrapper);
+    const wrapper = job.wrapper;
+    // Whether the caller gave up matters only to a failure, an event, or a dead-letter watcher:
+    // an answered request nobody watches skips the check.
+    const gaveUp =
+      wrapper !== undefined &&
+      (!ok || job.record !== undefined || this.#channel[kWatched]) &&
+      isGivenUp(wrapper);
     // A request its caller gave up on that then fails (typically by honouring context.signal)
     // was cancelled, not broken: it is not reported as a handler failure.
     if (!ok && !gaveUp) {
@@ -565,18 +582,18 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       if ((value as { [kNoRoute]?: unknown } | null)?.[kNoRoute] === true)
         this.#channel[kDeadLetter]('no-route', job.source as AnyMessage, value);
     }
-    if (job.record !== undefined) this.#settledEvent(job, ok, value);
-    if (job.wrapper !== undefined) {
+    if (job.record !== undefined) this.#settledEvent(job, gaveUp, ok, value);
+    if (wrapper !== undefined) {
       if (gaveUp) this.#lateReply(job, ok, value);
-      reply(job.wrapper, ok ? { ok: true, value } : { ok: false, error: value });
+      reply(wrapper, ok ? { ok: true, value } : { ok: false, error: value });
     }
     if (!ok && this.#supervisor !== undefined && !this.#stopped) this.#supervise(value, job.message as M);
   }
 
   /** The settled event: a request its caller gave up on ends as the caller saw it. */
-  #settledEvent(job: Job, ok: boolean, value: unknown): void {
+  #settledEvent(job: Job, gaveUp: boolean, ok: boolean, value: unknown): void {
     const record = job.record as NonNullable<Job['record']>;
-    if (job.wrapper !== undefined && isGivenUp(job.wrapper)) {
+    if (gaveUp && job.wrapper !== undefined) {
       const given = givenUpOutcome(job.wrapper);
       this.#lifecycle.settled(record, given.outcome, given.error);
     } else {
@@ -634,7 +651,8 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       const error = failure('RECEIVE_FAILED', `Request not answered: ${reason}`, cause);
       job.settled = true;
       job.abort(error);
-      if (job.record !== undefined) this.#settledEvent(job, false, error);
+      if (job.record !== undefined)
+        this.#settledEvent(job, job.wrapper !== undefined && isGivenUp(job.wrapper), false, error);
       if (job.wrapper !== undefined) reply(job.wrapper, { ok: false, error });
     }
     this.#active.clear();

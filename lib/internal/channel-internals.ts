@@ -1,5 +1,3 @@
-import type { Lifecycle } from './lifecycle.js';
-
 /**
  * The private protocol between a channel, its server and its dispatchers. Symbol keys keep it
  * off the public surface (they are never exported from the package root).
@@ -17,6 +15,8 @@ export const kOnStop = Symbol('spark-channel.onStop');
 export const kWithdraw = Symbol('spark-channel.withdraw');
 export const kDeadLetter = Symbol('spark-channel.deadLetter');
 export const kDeadLetters = Symbol('spark-channel.deadLetters');
+export const kTrace = Symbol('spark-channel.trace');
+export const kWatched = Symbol('spark-channel.watched');
 /** A supervised handler's decision hook (see supervise.ts): found by key, so an unsupervised server never loads it. */
 export const kFailed = Symbol('spark-channel.failed');
 /** Brands a router's NoRouteError, so the server spots it without loading the class. */
@@ -34,8 +34,6 @@ export interface Supervised {
 
 /** The server side of a channel: told when a message may be waiting. */
 export interface ChannelConsumer {
-  /** The server's lifecycle while anyone observes it (events$ or instrumentation), else undefined. */
-  readonly trace: Lifecycle | undefined;
   wake(): void;
   /** Why this request must be refused at once (it could never be answered), if it must. */
   refusal(message: unknown): Error | undefined;
