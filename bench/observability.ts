@@ -171,7 +171,7 @@ async function main(): Promise<void> {
     },
   ];
   const n = quick ? 2_000 : 10_000;
-  const rounds = quick ? 2 : 9;
+  const rounds = quick ? 2 : 15;
   process.stdout.write(
     `\nLifecycle events: cost when off and on (${quick ? 'quick' : 'full'}, ${rounds} rounds, Node ${process.versions.node})\n`,
   );
