@@ -10,11 +10,12 @@
  *   npm run bench -- --quick       small sizes (CI)
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import type * as Lib from '../lib/index.js';
+import { newest } from './newest.js';
 import { median, spread } from './stats.js';
 
 /** The last commit before lifecycle events, dead letters and instrumentation (issue 8). */
@@ -22,15 +23,6 @@ const BEFORE = '85232c9';
 const root = join(__dirname, '..');
 const quick = process.argv.includes('--quick');
 const tmp = join(root, '.tmp', 'bench-observability');
-
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
-}
 
 /** Compiles a lib/ directory as the package build does (CommonJS), unless it is up to date. */
 function compile(name: string, libDir: string): typeof Lib {

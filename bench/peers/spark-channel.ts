@@ -11,12 +11,13 @@
  * `--source=dist` the existing build in dist/cjs.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import * as tsxSource from '../../lib/index.js';
 import type { SparkGenericModuleHandler, SpawnModuleOptions } from '../../lib/index.js';
+import { newest } from '../newest.js';
 import { Workload } from '../workload.js';
 import type { Bus, Guarantees, Peer } from './peer.js';
 
@@ -27,15 +28,6 @@ export const SPARK_SOURCE: SparkSource =
     SparkSource | undefined) ?? (process.argv.includes('--dist') ? 'dist' : 'build');
 
 const root = join(__dirname, '..', '..');
-
-function newest(dir: string): number {
-  let latest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    latest = Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }
-  return latest;
-}
 
 /** Compiles lib/ with the package's own build settings (CommonJS) when lib/ changed since. */
 function compiled(): string {

@@ -14,7 +14,7 @@ import * as sparkChannelTesting from '../../lib/testing/index.js';
 import { createProbe, ProbeAssertionError } from '../../lib/testing/index.js';
 import { outcome } from '../support/helpers.js';
 import {
-  type ExampleDiagnostic,
+  compileExamples,
   extractExamples,
   formatDiagnostics,
   type MarkdownExample,
@@ -25,65 +25,13 @@ const page = 'docs/testing.md';
 const markdown = readFileSync(join(root, page), 'utf8');
 const examples = extractExamples(markdown);
 
-/** What the page's imports resolve to, when type-checked and when run. */
+/** What the page's imports resolve to when run (markdown-examples.ts maps them for the compiler). */
 const entryPoints = {
-  'spark-channel': { source: join(root, 'lib', 'index.ts'), module: sparkChannel },
-  'spark-channel/testing': { source: join(root, 'lib', 'testing', 'index.ts'), module: sparkChannelTesting },
-  rxjs: { source: undefined, module: rxjs },
-  'rxjs/testing': { source: undefined, module: rxjsTesting },
+  'spark-channel': sparkChannel,
+  'spark-channel/testing': sparkChannelTesting,
+  rxjs,
+  'rxjs/testing': rxjsTesting,
 } as const;
-
-/**
- * As markdown-examples.ts's compileExamples, with the testing entry point mapped too: each example
- * is a module next to the page, compiled with the repo's tsconfig.json.
- */
-function compile(all: readonly MarkdownExample[], directory: string): ExampleDiagnostic[] {
-  const config = ts.getParsedCommandLineOfConfigFile(
-    join(root, 'tsconfig.json'),
-    {},
-    {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: (diagnostic) => {
-        throw new Error(ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'));
-      },
-    },
-  );
-  if (config === undefined) throw new Error('tsconfig.json could not be read');
-  const paths: Record<string, string[]> = {};
-  for (const [name, { source }] of Object.entries(entryPoints))
-    if (source !== undefined) paths[name] = [source];
-  const options: ts.CompilerOptions = { ...config.options, noEmit: true, paths };
-  const files = new Map(all.map((example, i) => [join(directory, `__testing-example-${i}.ts`), example]));
-  const host = ts.createCompilerHost(options, true);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (fileName, languageVersion, onError, shouldCreate) => {
-    const example = files.get(fileName);
-    return example === undefined
-      ? getSourceFile(fileName, languageVersion, onError, shouldCreate)
-      : ts.createSourceFile(fileName, example.code, languageVersion, true);
-  };
-  const fileExists = host.fileExists.bind(host);
-  host.fileExists = (fileName) => files.has(fileName) || fileExists(fileName);
-  const readFile = host.readFile.bind(host);
-  host.readFile = (fileName) => files.get(fileName)?.code ?? readFile(fileName);
-  const program = ts.createProgram([...files.keys()], options, host);
-  const diagnostics: ExampleDiagnostic[] = [];
-  for (const [fileName, example] of files) {
-    const sourceFile = program.getSourceFile(fileName) as ts.SourceFile;
-    for (const diagnostic of [
-      ...program.getSyntacticDiagnostics(sourceFile),
-      ...program.getSemanticDiagnostics(sourceFile),
-    ]) {
-      const { line } = sourceFile.getLineAndCharacterOfPosition(diagnostic.start ?? 0);
-      diagnostics.push({
-        exampleLine: example.line,
-        line: example.pageLines[line] ?? example.line,
-        message: ts.flattenDiagnosticMessageText(diagnostic.messageText, '\n'),
-      });
-    }
-  }
-  return diagnostics;
-}
 
 /** Runs an example as a CommonJS module whose `test` calls register here; returns how many it registered. */
 function run(example: MarkdownExample): number {
@@ -96,7 +44,7 @@ function run(example: MarkdownExample): number {
     fileName: `${page}:${example.line}.ts`,
   });
   const load = (name: string): unknown => {
-    if (name in entryPoints) return entryPoints[name as keyof typeof entryPoints].module;
+    if (name in entryPoints) return entryPoints[name as keyof typeof entryPoints];
     throw new Error(`${page} imports '${name}': map it in spec/docs/testing.spec.ts`);
   };
   let registered = 0;
@@ -129,7 +77,7 @@ function textBlocks(heading: string): string[] {
 describe(page, () => {
   it('has examples that compile', () => {
     expect(examples.length).toBeGreaterThanOrEqual(1);
-    expect(formatDiagnostics(page, compile(examples, dirname(join(root, page))))).toBe('');
+    expect(formatDiagnostics(page, compileExamples(examples, dirname(join(root, page))))).toBe('');
   }, 120_000);
 
   describe('runs its examples', () => {
