@@ -648,7 +648,8 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     this.#abandoned = this.#active.size;
     const lifecycle = this.#lifecycle;
     for (const job of this.#active) {
-      const error = failure('RECEIVE_FAILED', `Request not answered: ${reason}`, cause);
+      const what = job.kind === 'request' ? 'Request not answered' : 'Command not finished';
+      const error = failure('RECEIVE_FAILED', `${what}: ${reason}`, cause);
       job.settled = true;
       job.abort(error);
       if (job.record !== undefined)
