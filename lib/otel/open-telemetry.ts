@@ -133,8 +133,8 @@ export function openTelemetry<M = unknown>(options?: OpenTelemetryOptions<M>): M
 
   // A message sent before the server started had no `sent`: its span begins when it starts (or
   // settles, if it never does), as a new trace, because whatever context is active then belongs
-  // to whoever woke the server, not to the sender. Kept by id (the hooks get a fresh description
-  // each time), with the message itself to tell apart two servers sharing this instrumentation.
+  // to whoever woke the server, not to the sender. Kept by id, with the
+  // message itself to tell apart two servers sharing this instrumentation.
   const unsent = new Map<number, TracedMessage>();
   const stateOf = (state: unknown, { id, message }: InstrumentedMessage<M>): TracedMessage | undefined => {
     if (state instanceof TracedMessage) return state;
