@@ -238,7 +238,10 @@ function writeDocTable(
       return `| ${label} | ${cells.join(' | ')} |`;
     }),
   ];
-  writeFileSync(doc, `${text.slice(0, from + start.length)}\n${lines.join('\n')}\n${text.slice(to)}`);
+  writeFileSync(doc, `${text.slice(0, from + start.length)}\n\n${lines.join('\n')}\n\n${text.slice(to)}`);
+  // The page is checked by prettier in `npm test`: align the table as it would.
+  const prettier = join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
+  execFileSync(process.execPath, [prettier, '--write', doc], { stdio: 'ignore' });
   process.stdout.write('rewrote the cost table of docs/observability.md\n');
 }
 
