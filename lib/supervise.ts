@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 
 import type { HandlerContext, SparkGenericModuleHandler } from './handler.js';
-import { kFailed, type Supervised, type SupervisionDecision } from './internal/channel-internals.js';
+import { kFailed, type SupervisionDecision } from './internal/channel-internals.js';
 import { checkOptions, checkPositiveNumber, describe } from './internal/validate.js';
 
 /** When a supervised handler is rebuilt, and when its module gives up. */
@@ -22,7 +22,8 @@ export interface RestartPolicy<M> {
  * A handler whose state a module server may rebuild: made by {@link supervise}. Hand it to
  * `spawnModule` or `runModuleServer` like any handler; use one per module.
  */
-export class SupervisedHandler<M, R, E = Error> implements SparkGenericModuleHandler<M, R, E>, Supervised {
+// Not `implements Supervised`: its one member is internal, stripped from the published types.
+export class SupervisedHandler<M, R, E = Error> implements SparkGenericModuleHandler<M, R, E> {
   #current: SparkGenericModuleHandler<M, R, E>;
   readonly #restarts: number[] = [];
 

@@ -207,6 +207,47 @@ probe
   );
   run(process.execPath, ['testing-esm.mjs'], app);
   run(process.execPath, ['testing-cjs.cjs'], app);
+
+  // The published declarations, checked as a strict consumer compiles them (skipLibCheck off):
+  // stripped internals must not leave a class that no longer matches what it claims.
+  symlinkSync(join(root, 'node_modules', '@nats-io'), join(app, 'node_modules', '@nats-io'), 'dir');
+  symlinkSync(join(root, 'node_modules', 'piscina'), join(app, 'node_modules', 'piscina'), 'dir');
+  const entries = ['', '/angular', '/worker', '/nats', '/testing', '/otel'];
+  writeFileSync(
+    join(app, 'types.mts'),
+    entries
+      .map((entry, i) => `import * as entry${i} from 'spark-channel${entry}';\nvoid entry${i};`)
+      .join('\n') + '\n',
+  );
+  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  for (const module of ['node16', 'nodenext']) {
+    run(
+      process.execPath,
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--exactOptionalPropertyTypes',
+        '--skipLibCheck',
+        'false',
+        '--module',
+        module,
+        '--moduleResolution',
+        module,
+        '--target',
+        'ES2022',
+        '--lib',
+        'ES2022,DOM',
+        '--types',
+        'node',
+        '--typeRoots',
+        join(root, 'node_modules', '@types'),
+        'types.mts',
+      ],
+      app,
+    );
+  }
+  console.log('published declarations: every entry type-checks with skipLibCheck off (node16, nodenext)');
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
