@@ -31,8 +31,25 @@ try {
   run('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1']);
   symlinkSync(join(root, 'node_modules', 'rxjs'), join(app, 'node_modules', 'rxjs'), 'dir');
 
-  const roundTrip = (load) => `
-${load}
+  /**
+   * Writes `body(format)` as an ESM script and a CommonJS one, each loading `imports` ([module,
+   * names] pairs) its own way, and runs both in the unpacked app. `cjs: false` skips the
+   * CommonJS run (saying `why`).
+   */
+  const trip = (name, imports, body, { cjs = true, why = '' } = {}) => {
+    const esm = imports.map(([module, names]) => `import { ${names} } from '${module}';`).join('\n');
+    const req = imports.map(([module, names]) => `const { ${names} } = require('${module}');`).join('\n');
+    writeFileSync(join(app, `${name}-esm.mjs`), `${esm}\n${body('ESM')}`);
+    writeFileSync(join(app, `${name}-cjs.cjs`), `${req}\n${body('CommonJS')}`);
+    run(process.execPath, [`${name}-esm.mjs`], app);
+    if (cjs) run(process.execPath, [`${name}-cjs.cjs`], app);
+    else console.log(`CommonJS ${name}: skipped (${why})`);
+  };
+
+  trip(
+    'root',
+    [['spark-channel', 'spawnModule, SparkChannelError']],
+    (format) => `
 const { dispatcher, server } = spawnModule({
   handleRequest: (m) => m * 2,
   handleCommand: () => { throw new Error('no commands'); },
@@ -44,23 +61,11 @@ Promise.all([dispatcher.request(21), dispatcher.sendCommand(1)])
     await dispatcher.shutdown();
     if (answer !== 42 || errors.join() !== 'command' || server.isRunning) throw new Error('round trip failed');
     if (!(new SparkChannelError('TIMEOUT', 'x') instanceof Error)) throw new Error('bad error class');
-    console.log('${'${FORMAT}'} import ok: 21 * 2 =', answer);
+    console.log('${format} import ok: 21 * 2 =', answer);
   })
   .catch((error) => { console.error(error); process.exit(1); });
-`;
-  writeFileSync(
-    join(app, 'esm.mjs'),
-    roundTrip(`import { spawnModule, SparkChannelError } from 'spark-channel';`).replace('${FORMAT}', 'ESM'),
+`,
   );
-  writeFileSync(
-    join(app, 'cjs.cjs'),
-    roundTrip(`const { spawnModule, SparkChannelError } = require('spark-channel');`).replace(
-      '${FORMAT}',
-      'CommonJS',
-    ),
-  );
-  run(process.execPath, ['esm.mjs'], app);
-  run(process.execPath, ['cjs.cjs'], app);
 
   // The root and testing entries must work without the optional peers: nothing reachable from
   // them may import @angular/* or @opentelemetry/*.
@@ -90,8 +95,13 @@ Promise.all([dispatcher.request(21), dispatcher.sendCommand(1)])
   // spark-channel/angular: a module provided in Angular's real injector, answered, then stopped by
   // the injector's destroy(). Angular is ESM only: from CommonJS this needs Node's require(esm).
   symlinkSync(join(root, 'node_modules', '@angular'), join(app, 'node_modules', '@angular'), 'dir');
-  const angularTrip = (load, format) => `
-${load}
+  trip(
+    'angular',
+    [
+      ['@angular/core', 'createEnvironmentInjector, Injector, InjectionToken'],
+      ['spark-channel/angular', 'injectModule, ModuleService, provideModule'],
+    ],
+    (format) => `
 const TOKEN = new InjectionToken('math');
 const root = Injector.create({ providers: [] });
 const injector = createEnvironmentInjector(
@@ -108,27 +118,9 @@ math.dispatcher.request(21)
     console.log('${format} spark-channel/angular ok: provided, answered, stopped on destroy');
   })
   .catch((error) => { console.error(error); process.exit(1); });
-`;
-  writeFileSync(
-    join(app, 'angular-esm.mjs'),
-    angularTrip(
-      `import { createEnvironmentInjector, Injector, InjectionToken } from '@angular/core';
-import { injectModule, ModuleService, provideModule } from 'spark-channel/angular';`,
-      'ESM',
-    ),
+`,
+    { cjs: process.features.require_module === true, why: 'this Node has no require(esm) for @angular/core' },
   );
-  writeFileSync(
-    join(app, 'angular-cjs.cjs'),
-    angularTrip(
-      `const { createEnvironmentInjector, Injector, InjectionToken } = require('@angular/core');
-const { injectModule, ModuleService, provideModule } = require('spark-channel/angular');`,
-      'CommonJS',
-    ),
-  );
-  run(process.execPath, ['angular-esm.mjs'], app);
-  if (process.features.require_module) run(process.execPath, ['angular-cjs.cjs'], app);
-  else
-    console.log('CommonJS spark-channel/angular: skipped (this Node has no require(esm) for @angular/core)');
 
   // spark-channel/otel: a traced request recorded by the SDK's in-memory exporter.
   symlinkSync(
@@ -136,8 +128,14 @@ const { injectModule, ModuleService, provideModule } = require('spark-channel/an
     join(app, 'node_modules', '@opentelemetry'),
     'dir',
   );
-  const otelTrip = (load, format) => `
-${load}
+  trip(
+    'otel',
+    [
+      ['@opentelemetry/sdk-trace-base', 'BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor'],
+      ['spark-channel', 'spawnModule'],
+      ['spark-channel/otel', 'openTelemetry'],
+    ],
+    (format) => `
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
 const tracer = provider.getTracer('check');
@@ -154,31 +152,14 @@ dispatcher.request({ type: 'Double', n: 21 })
     console.log('${format} spark-channel/otel ok: span', JSON.stringify(span.name));
   })
   .catch((error) => { console.error(error); process.exit(1); });
-`;
-  writeFileSync(
-    join(app, 'otel-esm.mjs'),
-    otelTrip(
-      `import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { spawnModule } from 'spark-channel';
-import { openTelemetry } from 'spark-channel/otel';`,
-      'ESM',
-    ),
+`,
   );
-  writeFileSync(
-    join(app, 'otel-cjs.cjs'),
-    otelTrip(
-      `const { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } = require('@opentelemetry/sdk-trace-base');
-const { spawnModule } = require('spark-channel');
-const { openTelemetry } = require('spark-channel/otel');`,
-      'CommonJS',
-    ),
-  );
-  run(process.execPath, ['otel-esm.mjs'], app);
-  run(process.execPath, ['otel-cjs.cjs'], app);
 
   // spark-channel/testing: a probe handed to "code under test", answered by the test.
-  const probeTrip = (load, format) => `
-${load}
+  trip(
+    'testing',
+    [['spark-channel/testing', 'createProbe, ProbeAssertionError']],
+    (format) => `
 const probe = createProbe({ timeoutMs: 1000 });
 const answer = probe.dispatcher.request({ type: 'Double', n: 21 });
 probe
@@ -196,17 +177,8 @@ probe
     console.log('${format} spark-channel/testing ok: probe answered 21 * 2 =', value);
   })
   .catch((error) => { console.error(error); process.exit(1); });
-`;
-  writeFileSync(
-    join(app, 'testing-esm.mjs'),
-    probeTrip(`import { createProbe, ProbeAssertionError } from 'spark-channel/testing';`, 'ESM'),
+`,
   );
-  writeFileSync(
-    join(app, 'testing-cjs.cjs'),
-    probeTrip(`const { createProbe, ProbeAssertionError } = require('spark-channel/testing');`, 'CommonJS'),
-  );
-  run(process.execPath, ['testing-esm.mjs'], app);
-  run(process.execPath, ['testing-cjs.cjs'], app);
 
   // The published declarations, checked as a strict consumer compiles them (skipLibCheck off):
   // stripped internals must not leave a class that no longer matches what it claims.
