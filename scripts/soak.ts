@@ -5,6 +5,8 @@
  *
  *   npm run soak                 # 60 s
  *   npm run soak -- --seconds 10 # shorter
+ *   npm run soak -- --watch      # with every module's events$ and deadLetters$ watched, checked
+ *                                # against what the callers saw
  */
 import { map, Observable, throwError, timer } from 'rxjs';
 
@@ -16,6 +18,7 @@ const arg = (name: string, fallback: number): number => {
   return Number.isFinite(value) && value > 0 ? value : fallback;
 };
 const seconds = arg('seconds', 60);
+const watch = process.argv.includes('--watch');
 const producers = arg('producers', 8);
 
 // A small fast PRNG, so a run can be replayed with --seed.
@@ -89,6 +92,45 @@ const counts = {
 };
 const moduleErrors = { count: 0 };
 for (const { server } of modules) server.errors$.subscribe(() => moduleErrors.count++);
+
+// --watch: each message's events must go accepted → started → settled (or accepted → settled),
+// and the settled outcomes of requests must add up to what their callers saw.
+const watched = {
+  outcomes: { ok: 0, error: 0, timeout: 0, cancelled: 0 } as Record<string, number>,
+  commands: 0,
+  deadLetters: {} as Record<string, number>,
+  inFlight: 0,
+  neverAccepted: 0,
+};
+if (watch) {
+  for (const { server } of modules) {
+    const phase = new Map<number, 'accepted' | 'started'>();
+    server.events$.subscribe((event) => {
+      if (event.type === 'restarted' || event.type === 'stopped') return;
+      const before = phase.get(event.id);
+      if (event.type === 'accepted') {
+        if (before !== undefined) violation(`message ${event.id} accepted twice`);
+        phase.set(event.id, 'accepted');
+      } else if (event.type === 'started') {
+        if (before !== 'accepted') violation(`message ${event.id} started after ${before ?? 'nothing'}`);
+        phase.set(event.id, 'started');
+      } else {
+        // Settled without acceptance: given up on (or refused) while waiting for room; never ok.
+        if (before === undefined) {
+          watched.neverAccepted++;
+          if (event.outcome === 'ok') violation(`message ${event.id} answered without being accepted`);
+        }
+        phase.delete(event.id);
+        if (event.kind === 'request') watched.outcomes[event.outcome]!++;
+        else watched.commands++;
+      }
+      watched.inFlight = Math.max(watched.inFlight, phase.size);
+    });
+    server.deadLetters$.subscribe(({ reason }) => {
+      watched.deadLetters[reason] = (watched.deadLetters[reason] ?? 0) + 1;
+    });
+  }
+}
 
 let running = true;
 const violation = (what: string): void => {
@@ -176,6 +218,26 @@ void Promise.all(Array.from({ length: producers }, (_, id) => producer(id))).the
   const elapsed = (Date.now() - started) / 1_000;
   const total = counts.sent + counts.commands;
   if (counts.settled !== counts.sent) violation(`${counts.sent - counts.settled} requests never settled`);
+  if (watch) {
+    const { ok, error, timeout, cancelled } = watched.outcomes;
+    const seen = { ok, error, timeout, cancelled };
+    const told = {
+      ok: counts.ok,
+      error: counts.handlerErrors,
+      timeout: counts.timeouts,
+      cancelled: counts.cancelled,
+    };
+    if (JSON.stringify(seen) !== JSON.stringify(told))
+      violation(
+        `events$ outcomes ${JSON.stringify(seen)} differ from what callers saw ${JSON.stringify(told)}`,
+      );
+    if (watched.commands !== counts.commands)
+      violation(`events$ settled ${watched.commands} commands of ${counts.commands} sent`);
+    console.log(
+      `\nwatched: requests settled ${JSON.stringify(seen)} (as their callers saw), commands ${watched.commands}, ` +
+        `most in flight at once ${watched.inFlight}, given up while waiting for room ${watched.neverAccepted}, dead letters ${JSON.stringify(watched.deadLetters)}`,
+    );
+  }
   console.log(
     `\nsoak: ${total.toLocaleString('en')} messages in ${elapsed.toFixed(1)} s (${Math.round(total / elapsed).toLocaleString('en')}/s); ` +
       `requests ${counts.sent.toLocaleString('en')} sent, ${counts.settled.toLocaleString('en')} settled ` +
