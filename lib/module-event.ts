@@ -62,7 +62,8 @@ export type MessageEvent<M> = MessageAcceptedEvent<M> | MessageStartedEvent<M> |
 
 /**
  * What `server.events$` emits: per message `accepted` → `started` → `settled` (a message given up
- * on or dropped before it started goes `accepted` → `settled`), and per module `restarted` and
- * `stopped`.
+ * on or dropped before it started goes `accepted` → `settled`; one given up on or refused while
+ * waiting for room in a full channel was never accepted, and has `settled` only), and per module
+ * `restarted` and `stopped`.
  */
 export type ModuleEvent<M> = MessageEvent<M> | ModuleRestartedEvent | ModuleStoppedEvent;
