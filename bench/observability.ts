@@ -16,7 +16,7 @@ import { join } from 'node:path';
 
 import type * as Lib from '../lib/index.js';
 import { newest } from './newest.js';
-import { median, spread } from './stats.js';
+import { median, quantile, spread } from './stats.js';
 
 /** The last commit before lifecycle events, dead letters and instrumentation (issue 8). */
 const BEFORE = '85232c9';
@@ -200,17 +200,45 @@ async function main(): Promise<void> {
     });
   }
   if (seen === 0) throw new Error('events$ subscribers saw nothing: the "on" variant measured nothing');
+
+  // The off path, focused: the tightest loop, "before" and "events off" alternating many times;
+  // each adjacent pair gives a ratio, so drift of the machine cancels out.
+  const abRuns = quick ? 6 : 60;
+  const tightest = scenarios(n)[0]!;
+  const pairs: number[] = [];
+  for (let r = 0; r < abRuns; r++) {
+    const times: number[] = [0, 0];
+    for (const i of r % 2 === 0 ? [0, 1] : [1, 0]) {
+      const variant = variants[i]!;
+      const start = performance.now();
+      await tightest.run(variant.lib, variant);
+      times[i] = performance.now() - start;
+    }
+    pairs.push(times[1]! / times[0]!);
+  }
+  const offPath = {
+    runs: abRuns,
+    scenario: tightest.label,
+    median: median(pairs),
+    p25: quantile(pairs, 0.25),
+    p75: quantile(pairs, 0.75),
+  };
+  process.stdout.write(
+    `\n  off path, ${abRuns} alternating runs of ${tightest.label}: events off / before = ${offPath.median.toFixed(3)}× (interquartile ${offPath.p25.toFixed(3)}–${offPath.p75.toFixed(3)}×)\n`,
+  );
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   const file = join(root, 'bench', 'results', quick ? 'observability.tmp.json' : 'observability.json');
   writeFileSync(
     file,
-    JSON.stringify({ node: process.versions.node, rounds, n, before: BEFORE, results }, null, 2) + '\n',
+    JSON.stringify({ node: process.versions.node, rounds, n, before: BEFORE, results, offPath }, null, 2) +
+      '\n',
   );
   process.stdout.write(`\nwrote ${file.slice(root.length + 1)}\n`);
   if (!quick)
     writeDocTable(
       results,
       variants.map((v) => v.label),
+      offPath,
     );
 }
 
@@ -218,6 +246,7 @@ async function main(): Promise<void> {
 function writeDocTable(
   rows: readonly { scenario: string; variant: string; medianUs: number; ratio: number }[],
   labels: string[],
+  offPath: { runs: number; scenario: string; median: number; p25: number; p75: number },
 ): void {
   const doc = join(root, 'docs', 'observability.md');
   const start = '<!-- observability-cost:start (written by bench/observability.ts) -->';
@@ -237,6 +266,9 @@ function writeDocTable(
       });
       return `| ${label} | ${cells.join(' | ')} |`;
     }),
+    '',
+    `Off path, focused: ${offPath.runs} alternating runs of ${offPath.scenario}, "events off" / "before" per ` +
+      `pair: median ${offPath.median.toFixed(2)}× (interquartile ${offPath.p25.toFixed(2)}–${offPath.p75.toFixed(2)}×).`,
   ];
   writeFileSync(doc, `${text.slice(0, from + start.length)}\n\n${lines.join('\n')}\n\n${text.slice(to)}`);
   // The page is checked by prettier in `npm test`: align the table as it would.
