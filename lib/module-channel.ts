@@ -382,15 +382,12 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   #tooLate(message: RequestMessage): SparkChannelError {
     const error = cancelled(message.wrapper);
     reply(message.wrapper, err(error));
-    this.#settledGivenUp(message);
-    return error;
-  }
-
-  #settledGivenUp(message: RequestMessage): void {
     const trace = this.#trace;
-    if (trace === undefined) return;
-    const { outcome, error } = givenUpOutcome(message.wrapper);
-    trace.settled(message, outcome, error);
+    if (trace !== undefined) {
+      const given = givenUpOutcome(message.wrapper);
+      trace.settled(message, given.outcome, given.error);
+    }
+    return error;
   }
 
   /**
