@@ -21,6 +21,7 @@ import {
   kWithdraw,
   RESOLVED,
 } from './internal/channel-internals.js';
+import { checkSignal, onAbort as listen, reasonOf } from './internal/abort-fanout.js';
 import { canGiveUp, isGivenUp } from './internal/cancellable-wrapper.js';
 import { KeyedMailbox } from './internal/keyed-mailbox.js';
 import { givenUpOutcome, type Lifecycle } from './internal/lifecycle.js';
@@ -29,8 +30,8 @@ import { reply } from './internal/reply.js';
 import { RingQueue } from './internal/ring-queue.js';
 import { checkPositiveIntegerOrInfinity, describe, failure } from './internal/validate.js';
 import type { DeadLetter, DeadLetterReason } from './dead-letter.js';
-import type { SparkGenericModuleMessage } from './module-message.js';
-import { err } from './result.js';
+import { SparkGenericModuleMessage } from './module-message.js';
+import { err, type Result } from './result.js';
 import type { SparkChannelError } from './spark-channel-error.js';
 
 type AnyMessage = SparkGenericModuleMessage<unknown, unknown, unknown, unknown>;
@@ -77,7 +78,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   // Abort listeners of queued or waiting requests that carry a signal, so they can leave at once.
   // Requests from a dispatcher (trusted) are withdrawn by an explicit call instead: an `abort`
   // listener costs microseconds in Node, far more than the rest of a request.
-  readonly #watched = new Map<AnyMessage, { readonly onAbort: () => void; readonly listening: boolean }>();
+  readonly #watched = new Map<AnyMessage, { readonly onAbort: () => void; readonly unlisten?: () => void }>();
   #whenStopped: { promise: Promise<void>; resolve: () => void } | undefined;
   #refused = 0;
   #onStop: (() => void)[] | undefined;
@@ -148,8 +149,9 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
    * try { channel.trySend(SparkGenericModuleMessage.Command(evt)); } catch { dropped++; }
    */
   trySend(message: SparkGenericModuleMessage<M, R, C, E>): void {
-    const msg = message as AnyMessage;
-    const refusal = this.#refusal(msg, false);
+    const msg = adopt(message);
+    if (msg instanceof TypeError) throw msg;
+    const refusal = this.#refusal(msg);
     if (refusal !== undefined) throw refusal;
     if (!this.#hasRoom()) {
       const full = failure('CHANNEL_FULL', `Channel is full: ${this.#size} of ${this.capacity} slots taken`);
@@ -173,8 +175,10 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     wait?: (accepted: Promise<void>) => void,
     trusted = false, // built by the dispatcher: well-formed by construction
   ): void {
-    const message = offered as AnyMessage;
-    const refusal = this.#refusal(message, trusted);
+    // A raw envelope is read once, into one of our own: what is queued is what was checked.
+    const message = trusted ? (offered as AnyMessage) : adopt(offered);
+    if (message instanceof TypeError) return refused(message);
+    const refusal = this.#refusal(message);
     if (refusal !== undefined) return refused(refusal);
     if (message.type !== 'Shutdown') this.#trace?.sent(message);
     if (this.#hasRoom()) return this.#admit(message, refused, trusted);
@@ -349,14 +353,10 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   }
 
   /**
-   * Why `message` is refused outright, before room is considered: malformed (unless `trusted`),
-   * the channel closed, or a request its own server could never start (self-deadlock).
+   * Why `message` is refused outright, before room is considered: the channel closed, or a
+   * request its own server could never start (self-deadlock).
    */
-  #refusal(message: AnyMessage, trusted: boolean): unknown {
-    if (!trusted) {
-      const invalid = checkMessage(message);
-      if (invalid !== undefined) return invalid;
-    }
+  #refusal(message: AnyMessage): unknown {
     let refusal: unknown;
     if (this.#closed) {
       this.#refused++;
@@ -467,9 +467,13 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   }
 
   #watch(message: RequestMessage, onAbort: () => void, trusted: boolean): void {
-    // Trusted (dispatcher) requests are withdrawn by a call; others are watched on their signal.
-    if (!trusted) message.wrapper.signal?.addEventListener('abort', onAbort, { once: true });
-    this.#watched.set(message, { onAbort, listening: !trusted });
+    // Trusted (dispatcher) requests are withdrawn by a call; others are watched on their signal
+    // (one that passed checkSignal when the request was adopted).
+    const signal = trusted ? undefined : message.wrapper.signal;
+    this.#watched.set(
+      message,
+      signal === undefined ? { onAbort } : { onAbort, unlisten: listen(signal, onAbort) },
+    );
   }
 
   /** @internal A dispatcher's request was cancelled: withdraw it if it has not started. */
@@ -482,7 +486,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     const watch = this.#watched.get(message);
     if (watch === undefined) return;
     this.#watched.delete(message);
-    if (watch.listening) message.wrapper.signal?.removeEventListener('abort', watch.onAbort);
+    watch.unlisten?.();
   }
 }
 
@@ -491,7 +495,8 @@ function sendFailed(reason = 'the channel is closed'): SparkChannelError {
 }
 
 function cancelled<V>(wrapper: CallbackWrapper<unknown, V>): SparkChannelError {
-  return failure('CANCELLED', 'Request cancelled before it was handled', wrapper.signal?.reason);
+  const signal = wrapper.signal;
+  return failure('CANCELLED', 'Request cancelled before it was handled', signal && reasonOf(signal));
 }
 
 function cancelQuietly(token: unknown): void {
@@ -502,31 +507,66 @@ function cancelQuietly(token: unknown): void {
   }
 }
 
-/** Refuses anything that is not a well-formed message: it would otherwise fail deep in the loop. */
-function checkMessage(message: unknown): TypeError | undefined {
-  if (typeof message === 'object' && message !== null) {
-    const m = message as Partial<Record<'type' | 'wrapper' | 'token', unknown>>;
-    switch (m.type) {
-      case 'Command':
-        return undefined;
-      case 'Request':
-        if (m.wrapper instanceof CallbackWrapper && isSender(m.wrapper.sender)) return undefined;
-        return new TypeError(
-          `Expected \`message.wrapper\` to be a CallbackWrapper with an AsyncSubject sender, got ${describe(m.wrapper)}`,
-        );
-      case 'Shutdown':
-        if (typeof (m.token as { cancel?: unknown } | null)?.cancel === 'function') return undefined;
-        return new TypeError(
-          `Expected \`message.token\` to have a cancel() method, got ${describe(m.token)}`,
-        );
+/**
+ * Reads a raw envelope once and returns one of the library's own with what it read, or the
+ * TypeError saying what is wrong. Everything in it is foreign: a getter may throw, or answer
+ * differently the second time, so nothing of the original is looked at again.
+ */
+function adopt(message: unknown): AnyMessage | TypeError {
+  try {
+    if (typeof message === 'object' && message !== null) {
+      const m = message as Partial<Record<'type' | 'message' | 'wrapper' | 'token', unknown>>;
+      switch (m.type) {
+        case 'Command':
+          return SparkGenericModuleMessage.Command(m.message);
+        case 'Request':
+          return adoptRequest(m.wrapper);
+        case 'Shutdown': {
+          const token = m.token;
+          if (typeof (token as { cancel?: unknown } | null)?.cancel === 'function') {
+            return SparkGenericModuleMessage.Shutdown(token);
+          }
+          return new TypeError(
+            `Expected \`message.token\` to have a cancel() method, got ${describe(token)}`,
+          );
+        }
+      }
     }
+    return new TypeError(
+      `Expected \`message\` to be a SparkGenericModuleMessage (Request, Command or Shutdown), got ${describe(message)}`,
+    );
+  } catch (error: unknown) {
+    return new TypeError('Expected `message` to be a SparkGenericModuleMessage, but reading it threw', {
+      cause: error,
+    });
   }
-  return new TypeError(
-    `Expected \`message\` to be a SparkGenericModuleMessage (Request, Command or Shutdown), got ${describe(message)}`,
-  );
 }
 
-function isSender(sender: unknown): boolean {
+function adoptRequest(wrapper: unknown): AnyMessage | TypeError {
+  if (!(wrapper instanceof CallbackWrapper)) {
+    return new TypeError(
+      `Expected \`message.wrapper\` to be a CallbackWrapper with an AsyncSubject sender, got ${describe(wrapper)}`,
+    );
+  }
+  const w = wrapper as CallbackWrapper<unknown, Result<unknown, unknown>>;
+  const sender = w.sender;
+  if (!isSender(sender)) {
+    return new TypeError(
+      `Expected \`message.wrapper.sender\` to be an AsyncSubject (next() and complete()), got ${describe(sender)}`,
+    );
+  }
+  const signal = w.signal;
+  if (signal !== undefined) {
+    try {
+      checkSignal('message.wrapper.signal', signal);
+    } catch (error: unknown) {
+      return error as TypeError;
+    }
+  }
+  return SparkGenericModuleMessage.Request(new CallbackWrapper(w.message, sender, signal));
+}
+
+function isSender(sender: unknown): sender is CallbackWrapper<unknown, Result<unknown, unknown>>['sender'] {
   const s = sender as { next?: unknown; complete?: unknown } | null | undefined;
   return typeof s?.next === 'function' && typeof s.complete === 'function';
 }

@@ -10,8 +10,9 @@ import {
   type Observer,
   type Subscriber,
   type Subscription,
+  take,
   takeUntil,
-  timer,
+  type Unsubscribable,
 } from 'rxjs';
 
 import { SparkChannelCancellationToken } from './cancellation-token.js';
@@ -32,7 +33,9 @@ import {
   kRelease,
   kTake,
 } from './internal/channel-internals.js';
-import { isGivenUp } from './internal/cancellable-wrapper.js';
+import { onAbort } from './internal/abort-fanout.js';
+import { longTimer, monotonicScheduler } from './internal/clock.js';
+import { canGiveUp, isGivenUp } from './internal/cancellable-wrapper.js';
 import { givenUpOutcome, Lifecycle } from './internal/lifecycle.js';
 import { isPromiseLike } from './internal/is-promise-like.js';
 import { Job } from './internal/job.js';
@@ -44,6 +47,7 @@ import {
   checkScheduler,
   describe,
   failure,
+  readable,
 } from './internal/validate.js';
 import { ModuleChannel } from './module-channel.js';
 import type { DeadLetter } from './dead-letter.js';
@@ -246,32 +250,18 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     channel: ModuleChannel<M, R, unknown, E>,
     options: ModuleServerOptions<M> | undefined,
   ) {
-    checkHandler(handler);
-    if (!(channel instanceof ModuleChannel)) {
-      throw new TypeError(`Expected \`channel\` to be a ModuleChannel, got ${describe(channel)}`);
-    }
-    checkOptions('options', options);
-    const { logger = console, token, concurrency = 1, key, scheduler, instrument } = options ?? {};
-    if (key !== undefined && typeof key !== 'function') {
-      throw new TypeError(`Expected \`key\` to be a function, got ${describe(key)}`);
-    }
+    const { logger, token, concurrency, key, scheduler, instrument, supervisor } = readArguments(
+      handler,
+      channel,
+      options,
+    );
     this.#keyOf = key;
-    if (typeof (logger as Partial<ModuleServerLogger> | null)?.error !== 'function') {
-      throw new TypeError(`Expected \`logger\` to have an error() method, got ${describe(logger)}`);
-    }
-    if (token !== undefined && !(token instanceof SparkChannelCancellationToken)) {
-      throw new TypeError(`Expected \`token\` to be a SparkChannelCancellationToken, got ${describe(token)}`);
-    }
-    this.#concurrency = checkPositiveInteger('concurrency', concurrency);
-    this.#scheduler = scheduler === undefined ? undefined : checkScheduler(scheduler);
-    if (instrument !== undefined) checkInstrument(instrument);
+    this.#concurrency = concurrency;
+    this.#scheduler = scheduler;
     this.#lifecycle = new Lifecycle(instrument, this.#scheduler, (level, ...args) =>
       this.#log(level, ...args),
     );
-    this.#supervisor =
-      typeof (handler as unknown as Partial<Supervised>)[kFailed] === 'function'
-        ? (handler as unknown as Supervised)
-        : undefined;
+    this.#supervisor = supervisor;
     this.#handler = handler;
     this.#channel = channel;
     this.#logger = logger;
@@ -364,7 +354,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     const deadline =
       deadlineMs === Infinity
         ? undefined
-        : timer(deadlineMs, this.#scheduler).subscribe(() => {
+        : longTimer(deadlineMs, this.#scheduler ?? monotonicScheduler, () => {
             outcome = 'deadline';
             this.#halt(`the drain deadline of ${deadlineMs} ms passed`);
           });
@@ -488,13 +478,21 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       return undefined;
     }
     if (job.settled) return undefined; // the handler stopped the server itself
-    if (isObservable(result)) {
-      this.#active.add(job);
-      return this.#follow(job, result);
+    let shape: Shape;
+    try {
+      shape = shapeOf(result);
+    } catch (error: unknown) {
+      // Probing the result threw (a Proxy, a throwing `then` getter): as Promise.resolve would,
+      // the request fails with what the probe threw.
+      this.#settle(job, false, error);
+      this.#release();
+      return undefined;
     }
-    if (isPromiseLike(result)) {
+    if (shape !== Shape.Value) {
       this.#active.add(job);
-      return this.#await(job, result);
+      return shape === Shape.Observable
+        ? this.#follow(job, result as Observable<unknown>)
+        : this.#await(job, result as PromiseLike<unknown>);
     }
     this.#settle(job, true, result);
     this.#release();
@@ -507,36 +505,105 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       : this.#handler.handleRequest(job.message as M, job);
   }
 
-  #await(job: Job, promise: PromiseLike<unknown>): Observable<never> {
+  #await(job: Job, thenable: PromiseLike<unknown>): Observable<never> {
     return new Observable<never>((subscriber) => {
-      promise.then(
-        (value) => this.#finish(job, subscriber, true, value),
-        (error: unknown) => this.#finish(job, subscriber, false, error),
-      );
+      let done = false; // a foreign thenable may call back twice, or throw after calling back
+      const onValue = (value: unknown): void => {
+        if (done) return;
+        done = true;
+        this.#finish(job, subscriber, true, value);
+      };
+      const onError = (error: unknown): void => {
+        if (done) return;
+        done = true;
+        this.#finish(job, subscriber, false, error);
+      };
+      try {
+        // Promise.resolve adopts a foreign thenable exactly as `await` would (a throwing `then`
+        // rejects, a second callback is ignored) and hands a native promise back as it is.
+        Promise.resolve(thenable).then(onValue, onError);
+      } catch (error: unknown) {
+        onError(error); // a native promise whose own `then` was replaced, and throws
+      }
     });
   }
 
+  /**
+   * Follows a handler's observable: a request takes its first value and unsubscribes at once
+   * (`take(1)`: even a synchronous source is cut off after one value), a command runs to
+   * completion. A request whose caller gives up while it runs is cut off too: unsubscribing is
+   * how RxJS cancels, so the slot frees without waiting for the source.
+   */
   #follow(job: Job, source: Observable<unknown>): Observable<never> {
     return new Observable<never>((subscriber) => {
+      const request = job.wrapper !== undefined;
       let answered = false;
       const observer: Partial<Observer<unknown>> = {
         next: (value) => {
-          if (job.kind !== 'request' || answered) return;
+          if (!request || answered) return;
           answered = true;
           this.#finish(job, subscriber, true, value);
         },
-        error: (error: unknown) => this.#finish(job, subscriber, false, error),
+        error: (error: unknown) => {
+          if (answered) return;
+          answered = true;
+          this.#finish(job, subscriber, false, error);
+        },
         complete: () => {
           if (answered) return;
-          if (job.kind === 'request') this.#finish(job, subscriber, false, new EmptyError());
+          answered = true;
+          if (request) this.#finish(job, subscriber, false, new EmptyError());
           else this.#finish(job, subscriber, true, undefined);
         },
       };
-      // Subscribing runs the observable's work: inside the instrumentation's `run` too.
-      const record = job.record;
-      if (record === undefined) return source.subscribe(observer);
-      return this.#lifecycle.run(record, () => source.subscribe(observer));
+      const stopWatching = request ? this.#watchCaller(job, subscriber) : undefined;
+      let subscription: Unsubscribable | undefined;
+      try {
+        const followed = request ? take<unknown>(1)(source) : source;
+        // Subscribing runs the observable's work: inside the instrumentation's `run` too.
+        const record = job.record;
+        subscription =
+          record === undefined
+            ? followed.subscribe(observer)
+            : this.#lifecycle.run(record, () => followed.subscribe(observer));
+      } catch (error: unknown) {
+        observer.error?.(error); // a foreign observable whose lift or subscribe throws
+      }
+      return () => {
+        stopWatching?.();
+        try {
+          subscription?.unsubscribe();
+        } catch (error: unknown) {
+          this.#log('error', "spark-channel: a handler's observable threw while unsubscribing:", error);
+        }
+      };
     });
+  }
+
+  /** Cuts the running observable of `job` off when its caller gives up on it. */
+  #watchCaller(job: Job, subscriber: Subscriber<never>): (() => void) | undefined {
+    const wrapper = job.wrapper as NonNullable<Job['wrapper']>;
+    if (!canGiveUp(wrapper)) return undefined;
+    const cutOff = (): void => {
+      if (job.settled) return;
+      const error = failure(
+        'CANCELLED',
+        'Request cancelled while its handler ran',
+        givenUpOutcome(wrapper).error,
+      );
+      this.#settle(job, false, error, true);
+      subscriber.complete();
+      this.#release();
+      // The next message starts on the module's clock, not inside the caller's give-up: a
+      // pipeline torn down withdraws everything queued behind it in that same call.
+      (this.#scheduler ?? monotonicScheduler).schedule(() => this.#pump());
+    };
+    try {
+      return onAbort(wrapper.signal as AbortSignal, cutOff);
+    } catch {
+      /* istanbul ignore next -- the channel admits only signals that passed checkSignal */
+      return undefined;
+    }
   }
 
   /** An asynchronous handler is done: answer, let concatMap release it, then take the next. */
@@ -557,7 +624,8 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     if (!this.#stopped) this.#running--;
   }
 
-  #settle(job: Job, ok: boolean, value: unknown): void {
+  /** `cutOff`: the caller gave up and the handler's observable was dropped (no reply came). */
+  #settle(job: Job, ok: boolean, value: unknown, cutOff = false): void {
     if (job.settled) return;
     job.settled = true;
     job.release();
@@ -579,12 +647,11 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       this.#errors.next({ kind: job.kind, message: job.message as M, error: value as E });
       if (job.kind === 'command')
         this.#log('error', 'spark-channel: handleCommand failed:', value, job.message);
-      if ((value as { [kNoRoute]?: unknown } | null)?.[kNoRoute] === true)
-        this.#channel[kDeadLetter]('no-route', job.source as AnyMessage, value);
+      if (isNoRoute(value)) this.#channel[kDeadLetter]('no-route', job.source as AnyMessage, value);
     }
     if (job.record !== undefined) this.#settledEvent(job, gaveUp, ok, value);
     if (wrapper !== undefined) {
-      if (gaveUp) this.#lateReply(job, ok, value);
+      if (gaveUp && !cutOff) this.#lateReply(job, ok, value);
       reply(wrapper, ok ? { ok: true, value } : { ok: false, error: value });
     }
     if (!ok && this.#supervisor !== undefined && !this.#stopped) this.#supervise(value, job.message as M);
@@ -697,16 +764,89 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
   }
 }
 
-function checkInstrument(instrument: unknown): void {
+/** What a handler returned, as the loop treats it. */
+type Shape = 0 | 1 | 2;
+const Shape = { Value: 0, Promise: 1, Observable: 2 } as const;
+
+/** Throws what probing a foreign result throws (a Proxy trap, a `then` getter). */
+function shapeOf(result: unknown): Shape {
+  if (typeof result !== 'object' && typeof result !== 'function') return Shape.Value;
+  if (result === null) return Shape.Value;
+  if (isObservable(result)) return Shape.Observable;
+  return isPromiseLike(result) ? Shape.Promise : Shape.Value;
+}
+
+/** Whether a handler failure is a router's NoRouteError; a thrown value may throw when read. */
+function isNoRoute(value: unknown): boolean {
+  try {
+    return (value as { [kNoRoute]?: unknown } | null)?.[kNoRoute] === true;
+  } catch {
+    return false;
+  }
+}
+
+/** The server's arguments, each read once: any of them may be a Proxy or have throwing getters. */
+function readArguments<M>(handler: unknown, channel: unknown, options: ModuleServerOptions<M> | undefined) {
+  readable('handler', () => checkHandler(handler));
+  if (!readable('channel', () => channel instanceof ModuleChannel)) {
+    throw new TypeError(`Expected \`channel\` to be a ModuleChannel, got ${describe(channel)}`);
+  }
+  checkOptions('options', options);
+  // Read once, through getters and prototypes as destructuring does, then never again.
+  const {
+    logger = console,
+    token,
+    concurrency = 1,
+    key,
+    scheduler,
+    instrument,
+  } = readable('options', (): ModuleServerOptions<M> => {
+    const { logger, token, concurrency, key, scheduler, instrument } = options ?? {};
+    return { logger, token, concurrency, key, scheduler, instrument } as ModuleServerOptions<M>;
+  });
+  if (key !== undefined && typeof key !== 'function') {
+    throw new TypeError(`Expected \`key\` to be a function, got ${describe(key)}`);
+  }
+  if (readable('logger', () => typeof (logger as Partial<ModuleServerLogger> | null)?.error !== 'function')) {
+    throw new TypeError(`Expected \`logger\` to have an error() method, got ${describe(logger)}`);
+  }
+  if (token !== undefined && !readable('token', () => token instanceof SparkChannelCancellationToken)) {
+    throw new TypeError(`Expected \`token\` to be a SparkChannelCancellationToken, got ${describe(token)}`);
+  }
+  const supervised = readable(
+    'handler',
+    () => typeof (handler as Partial<Supervised>)[kFailed] === 'function',
+  );
+  return {
+    logger,
+    token,
+    key,
+    concurrency: checkPositiveInteger('concurrency', concurrency),
+    scheduler: scheduler === undefined ? undefined : readable('scheduler', () => checkScheduler(scheduler)),
+    instrument:
+      instrument === undefined ? undefined : readable('instrument', () => snapshotInstrument(instrument)),
+    supervisor: supervised ? (handler as Supervised) : undefined,
+  };
+}
+
+/**
+ * The hooks of `instrument`, read once: a getter read per message could throw in the loop. Each
+ * is still called on the instrument itself.
+ */
+function snapshotInstrument<M>(instrument: ModuleInstrumentation<M>): ModuleInstrumentation<M> {
   if (typeof instrument !== 'object' || instrument === null) {
     throw new TypeError(`Expected \`instrument\` to be an object of hooks, got ${describe(instrument)}`);
   }
+  const snapshot: Record<string, unknown> = {};
   for (const hook of ['sent', 'run', 'settled'] as const) {
     const value = (instrument as Record<string, unknown>)[hook];
-    if (value !== undefined && typeof value !== 'function') {
+    if (value === undefined) continue;
+    if (typeof value !== 'function') {
       throw new TypeError(`Expected \`instrument.${hook}\` to be a function, got ${describe(value)}`);
     }
+    snapshot[hook] = (...args: unknown[]): unknown => Reflect.apply(value, instrument, args) as unknown;
   }
+  return snapshot;
 }
 
 function checkHandler(handler: unknown): void {

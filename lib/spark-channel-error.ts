@@ -53,5 +53,9 @@ export function isSparkChannelError(
   error: unknown,
   code?: SparkChannelErrorCode,
 ): error is SparkChannelError {
-  return error instanceof SparkChannelError && (code === undefined || error.code === code);
+  try {
+    return error instanceof SparkChannelError && (code === undefined || error.code === code);
+  } catch {
+    return false; // a Proxy whose getPrototypeOf trap throws is not one of ours
+  }
 }

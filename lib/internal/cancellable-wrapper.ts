@@ -1,4 +1,5 @@
 import { CallbackWrapper } from '../callback-wrapper.js';
+import { checkSignal } from './abort-fanout.js';
 
 /**
  * The wrapper of a dispatcher request that can be given up on (timeout, signal, `request$`).
@@ -24,7 +25,9 @@ export class CancellableWrapper<T, V> extends CallbackWrapper<T, V> {
 
 /** Whether the caller has given up on this request, without creating a signal to find out. */
 export function isGivenUp<V>(wrapper: CallbackWrapper<unknown, V>): boolean {
-  return wrapper instanceof CancellableWrapper ? wrapper.givenUp : wrapper.signal?.aborted === true;
+  if (wrapper instanceof CancellableWrapper) return wrapper.givenUp;
+  const signal = wrapper.signal; // a raw wrapper's was checked when the channel adopted it
+  return signal !== undefined && checkSignal('signal', signal);
 }
 
 /** Whether the caller can give up on this request at all. */

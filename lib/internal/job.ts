@@ -1,4 +1,5 @@
 import type { CallbackWrapper } from '../callback-wrapper.js';
+import { checkSignal, onAbort, reasonOf } from './abort-fanout.js';
 import type { HandlerContext } from '../handler.js';
 import type { Result } from '../result.js';
 import type { MessageRecord } from './lifecycle.js';
@@ -54,13 +55,10 @@ export class Job implements HandlerContext {
     }
     const callerSignal = this.wrapper?.signal;
     if (callerSignal !== undefined && !this.settled) {
-      if (callerSignal.aborted) {
-        controller.abort(callerSignal.reason);
-      } else {
-        const onAbort = (): void => controller.abort(callerSignal.reason);
-        callerSignal.addEventListener('abort', onAbort, { once: true });
-        this.#unlink = () => callerSignal.removeEventListener('abort', onAbort);
-      }
+      // Read with the native getters: the channel admitted only real signals, but their own
+      // properties could still lie.
+      if (checkSignal('signal', callerSignal)) controller.abort(reasonOf(callerSignal));
+      else this.#unlink = onAbort(callerSignal, (reason) => controller.abort(reason));
     }
     return controller;
   }

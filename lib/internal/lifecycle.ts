@@ -9,6 +9,7 @@ import type {
 } from '../module-instrumentation.js';
 import type { SparkGenericModuleMessage } from '../module-message.js';
 import { isSparkChannelError } from '../spark-channel-error.js';
+import { reasonOf } from './abort-fanout.js';
 
 /** What the lifecycle knows of one message: created when it is first seen while someone listens. */
 export interface MessageRecord {
@@ -198,7 +199,8 @@ export function givenUpOutcome<V>(wrapper: CallbackWrapper<unknown, V>): {
   outcome: 'timeout' | 'cancelled';
   error: unknown;
 } {
-  const reason: unknown = wrapper.signal?.reason;
+  const signal = wrapper.signal;
+  const reason: unknown = signal === undefined ? undefined : reasonOf(signal);
   const timeout = isSparkChannelError(reason) && reason.code === 'TIMEOUT';
   return { outcome: timeout ? 'timeout' : 'cancelled', error: reason };
 }

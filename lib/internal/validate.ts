@@ -6,7 +6,13 @@ import { SparkChannelError, type SparkChannelErrorCode } from '../spark-channel-
 export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'function') return 'a function';
-  if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value)})`;
+  if (typeof value === 'object') {
+    try {
+      return `an object (${Object.prototype.toString.call(value)})`;
+    } catch {
+      return 'an object'; // a revoked Proxy, or one whose Symbol.toStringTag trap throws
+    }
+  }
   if (typeof value === 'string') return JSON.stringify(value);
   // Objects and functions were handled above: what is left stringifies meaningfully.
   // eslint-disable-next-line @typescript-eslint/no-base-to-string
@@ -51,6 +57,20 @@ export function checkScheduler(value: unknown): SchedulerLike {
 export function checkAbortSignal(name: string, value: unknown): AbortSignal {
   if (typeof AbortSignal !== 'undefined' && value instanceof AbortSignal) return value;
   throw new TypeError(`Expected \`${name}\` to be an AbortSignal, got ${describe(value)}`);
+}
+
+/**
+ * Runs `read` on an argument the caller passed: its own TypeError or RangeError passes through,
+ * anything else thrown while reading (a Proxy trap, a throwing getter) becomes a TypeError
+ * naming `name`, with the thrown value as its cause.
+ */
+export function readable<T>(name: string, read: () => T): T {
+  try {
+    return read();
+  } catch (error: unknown) {
+    if (error instanceof TypeError || error instanceof RangeError) throw error;
+    throw new TypeError(`Expected \`${name}\` to be readable, but reading it threw`, { cause: error });
+  }
 }
 
 /** Shorthand for the library's own failures. */
