@@ -34,20 +34,14 @@ export class NatsPayloadError extends Error {
 /** What travels back for a request. */
 export type Envelope = { ok: true; value: unknown } | { ok: false; error: WireError };
 
-/** An error as it travels: its name, message, `code` and other own enumerable data. */
+/**
+ * An error as it travels: its name, message, `code` and other own enumerable data. A reply whose
+ * error has no string `name` and `message` (or names `SparkChannelError` without one of its codes)
+ * is not an envelope: the caller fails with `RECEIVE_FAILED`.
+ */
 export interface WireError {
   name: string;
   message: string;
   code?: unknown;
   [property: string]: unknown;
-}
-
-export function packError(error: unknown): WireError {
-  if (!(error instanceof Error)) return { name: 'Error', message: String(error) };
-  const wire: WireError = { name: error.name, message: error.message };
-  for (const [property, value] of Object.entries(error)) {
-    if (property === 'cause' || property === 'payload' || typeof value === 'function') continue;
-    wire[property] = value;
-  }
-  return wire;
 }

@@ -1,11 +1,11 @@
 import { Observable } from 'rxjs';
 
-import { isSparkChannelErrorCode } from '../internal/error-codes.js';
 import { checkOptions, checkPositiveNumber, describe, failure } from '../internal/validate.js';
 import { err, type Result } from '../result.js';
-import { SparkChannelError, type SparkChannelErrorCode } from '../spark-channel-error.js';
+import type { SparkChannelError, SparkChannelErrorCode } from '../spark-channel-error.js';
+import { jsonCodec, type NatsCodec } from './codec.js';
 import type { NatsConnectionLike as NatsConnection } from './connection.js';
-import { type Envelope, jsonCodec, type NatsCodec, type WireError } from './codec.js';
+import { encodeBytes, readReply } from './wire.js';
 
 /** Options of {@link natsDispatcher}. */
 export interface NatsDispatcherOptions {
@@ -43,9 +43,12 @@ const MAX_TIMER = 2_147_483_647;
  * Failures map onto the library's codes: no member serving the subject → `SEND_FAILED`; no answer
  * within `timeoutMs` → `TIMEOUT`; `signal` aborted → `CANCELLED`; connection closed or draining →
  * `SEND_FAILED` before sending, `RECEIVE_FAILED` while waiting. A remote handler's error comes back
- * as an `Error` with its `name`, `message`, `code` and other plain properties.
+ * as an `Error` with its `name`, `message`, `code` and other plain properties. A reply that cannot
+ * be decoded or is not a well-formed envelope (any responder on the subject can send one) fails
+ * that request with `RECEIVE_FAILED`, its `cause` the decoded reply (or the bytes).
  *
- * @throws TypeError / RangeError naming `subject` or a bad option.
+ * @throws TypeError / RangeError naming `subject` or a bad option. A request or command whose
+ *   `codec.encode` returns no `Uint8Array` is refused with a TypeError naming it.
  *
  * @example
  * const users = natsDispatcher<UserMessage, User>(nc, 'users', { timeoutMs: 2_000 });
@@ -93,7 +96,7 @@ export function natsDispatcher<M, R>(
       }
       const refused = refusal();
       if (refused !== undefined) return Promise.resolve(err(refused));
-      payload = codec.encode(message);
+      payload = encodeBytes(codec, message);
     } catch (error: unknown) {
       return Promise.resolve(err(error as Error));
     }
@@ -108,25 +111,23 @@ export function natsDispatcher<M, R>(
         onAbort = () => finish(err(failure('CANCELLED', 'Request cancelled by its signal', signal.reason)));
         signal.addEventListener('abort', onAbort, { once: true });
       }
-      nc.request(subject, payload, { timeout: Math.min(timeoutMs, MAX_TIMER) }).then(
-        (reply) => {
-          let envelope: Envelope;
-          try {
-            envelope = codec.decode(reply.data) as Envelope;
-          } catch (error: unknown) {
-            return finish(
-              err(failure('RECEIVE_FAILED', `The reply on "${subject}" could not be decoded`, error)),
-            );
-          }
-          if (typeof envelope !== 'object' || envelope === null || typeof envelope.ok !== 'boolean') {
-            return finish(
-              err(failure('RECEIVE_FAILED', `The reply on "${subject}" is not a spark-channel envelope`)),
-            );
-          }
-          finish(envelope.ok ? { ok: true, value: envelope.value as T } : err(revive(envelope.error)));
-        },
-        (error: unknown) => finish(err(mapNatsError(error, subject, timeoutMs))),
-      );
+      let sent: Promise<{ readonly data: Uint8Array }>;
+      try {
+        // Promise.resolve: a connection-like that returns no promise must not leave this hanging.
+        sent = Promise.resolve(nc.request(subject, payload, { timeout: Math.min(timeoutMs, MAX_TIMER) }));
+      } catch (error: unknown) {
+        return finish(err(failure('SEND_FAILED', `Could not send the request on "${subject}"`, error)));
+      }
+      // readReply never throws; the second step catches a connection-like that breaks its word
+      // (a reply whose data getter throws), so that no request is left hanging.
+      sent
+        .then(
+          (reply) => readReply(reply.data, codec, subject) as Result<T, Error>,
+          (error: unknown) => err(mapNatsError(error, subject, timeoutMs)),
+        )
+        .then(finish, (error: unknown) =>
+          finish(err(failure('RECEIVE_FAILED', `The reply on "${subject}" could not be read`, error))),
+        );
     });
     inFlight.add(outcome);
     void outcome.then(() => inFlight.delete(outcome));
@@ -161,7 +162,7 @@ export function natsDispatcher<M, R>(
       if (refused !== undefined) return Promise.reject(refused);
       let payload: Uint8Array;
       try {
-        payload = codec.encode(message);
+        payload = encodeBytes(codec, message);
       } catch (error: unknown) {
         return Promise.reject(error);
       }
@@ -192,18 +193,4 @@ function mapNatsError(error: unknown, subject: string, timeoutMs: number): Spark
     text = `Request timed out after ${timeoutMs} ms`;
   }
   return failure(code, text, error);
-}
-
-function revive(wire: WireError): Error {
-  if (typeof wire !== 'object' || wire === null) return new Error(String(wire));
-  const { name, message, code, ...rest } = wire;
-  const error =
-    name === 'SparkChannelError' && isSparkChannelErrorCode(code)
-      ? new SparkChannelError(code, String(message))
-      : Object.assign(new Error(String(message)), { name: String(name) }, code === undefined ? {} : { code });
-  for (const [property, value] of Object.entries(rest)) {
-    if (!(property in error))
-      Object.defineProperty(error, property, { value, enumerable: true, writable: true, configurable: true });
-  }
-  return error;
 }

@@ -2,13 +2,15 @@ import type { SparkChannelCancellationToken } from '../cancellation-token.js';
 import type { HandlerContext, SparkGenericModuleHandler } from '../handler.js';
 import { checkOptions, describe } from '../internal/validate.js';
 import type { ModuleServer } from '../module-server.js';
+import type { Result } from '../result.js';
 import { spawnModule, type SpawnModuleOptions } from '../spawn-module.js';
 import type {
   NatsConnectionLike as NatsConnection,
   NatsMsg as Msg,
   NatsSubscription as Subscription,
 } from './connection.js';
-import { type Envelope, jsonCodec, type NatsCodec, NatsPayloadError, packError } from './codec.js';
+import { jsonCodec, type NatsCodec, NatsPayloadError } from './codec.js';
+import { describeThrown, encodeAnswer, packError } from './wire.js';
 
 /** Options of {@link serveModule}: those of `spawnModule` (but `key`), plus the queue group and codec. */
 export interface ServeModuleOptions extends Omit<SpawnModuleOptions, 'key'> {
@@ -34,7 +36,9 @@ export interface ServedModule<M, E> {
  * `concurrency`, `errors$` and isolation are those of the library, per member.
  *
  * A payload the codec cannot decode fails that message only, with a {@link NatsPayloadError}: a
- * request is answered with it, a command's goes to `errors$`.
+ * request is answered with it, a command's goes to `errors$`. Whatever a handler throws (any value,
+ * a Proxy or an object without `toString` included) is answered as an error described as well as it
+ * safely can be, and a response the codec cannot encode is answered with the encoder's error.
  *
  * @throws TypeError naming `subject` or a bad option.
  *
@@ -73,48 +77,61 @@ export function serveModule<M, R, E = Error>(
   );
 
   const replies = new Set<Promise<void>>();
+  // Everything below runs in the client's subscription callback, where a throw closes the
+  // connection's reader: a logger that throws is ignored too.
+  const log = (text: string, error: unknown): void => {
+    try {
+      logger.error(text, error);
+    } catch {
+      // nowhere left to report it
+    }
+  };
   const decode = (msg: Msg): M | NatsPayloadError => {
     try {
       return codec.decode(msg.data) as M;
     } catch (error: unknown) {
-      const reason = error instanceof Error ? error.message : String(error);
       return new NatsPayloadError(
-        `Could not decode the payload received on "${subject}": ${reason}`,
+        `Could not decode the payload received on "${subject}": ${errorMessage(error) ?? describeThrown(error)}`,
         msg.data,
         error,
       );
     }
   };
-  const respond = (msg: Msg, envelope: Envelope): void => {
+  const respond = (msg: Msg, result: Result<unknown, unknown>): void => {
     try {
-      let bytes: Uint8Array;
-      try {
-        bytes = codec.encode(envelope);
-      } catch (error: unknown) {
-        bytes = codec.encode({ ok: false, error: packError(error) }); // e.g. a response JSON cannot hold
-      }
+      const bytes = encodeAnswer(
+        codec,
+        result.ok ? { ok: true, value: result.value } : { ok: false, error: packError(result.error) },
+      );
       // A closed connection drops publishes silently: say that the answer is lost.
       if (nc.isClosed()) throw new Error('the connection is closed');
       msg.respond(bytes);
     } catch (error: unknown) {
-      logger.error(`spark-channel/nats: could not answer a request on "${subject}"`, error);
+      log(`spark-channel/nats: could not answer a request on "${subject}"`, error);
     }
   };
 
   const onMessage = (error: Error | null, msg: Msg): void => {
     /* istanbul ignore if -- the client reports subscription errors (permissions) here */
-    if (error !== null) return logger.error(`spark-channel/nats: subscription to "${subject}" failed`, error);
+    if (error !== null) return log(`spark-channel/nats: subscription to "${subject}" failed`, error);
     const message = decode(msg);
     if (msg.reply === undefined || msg.reply === '') {
       dispatcher.sendCommand(message).catch((refusal: unknown) => {
-        logger.error(`spark-channel/nats: a command on "${subject}" was refused`, refusal);
+        log(`spark-channel/nats: a command on "${subject}" was refused`, refusal);
       });
       return;
     }
-    const reply = dispatcher.requestResult(message).then((result) => {
-      replies.delete(reply);
-      respond(msg, result.ok ? result : { ok: false, error: packError(result.error) });
-    });
+    const reply = dispatcher.requestResult(message).then(
+      (result) => {
+        replies.delete(reply);
+        respond(msg, result);
+      },
+      /* istanbul ignore next -- requestResult settles, it never rejects; kept so nothing can escape */
+      (failure: unknown) => {
+        replies.delete(reply);
+        respond(msg, { ok: false, error: failure });
+      },
+    );
     replies.add(reply);
   };
   const subscription: Subscription = nc.subscribe(subject, { queue, callback: onMessage });
@@ -135,4 +152,14 @@ export function serveModule<M, R, E = Error>(
     }
   };
   return { server, stop: () => (stopping ??= stop()) };
+}
+
+/** The message of an `Error` (read inside a `try`), or undefined for anything else. */
+function errorMessage(error: unknown): string | undefined {
+  try {
+    if (error instanceof Error && typeof error.message === 'string') return error.message;
+  } catch {
+    // a Proxy or a throwing getter: described by describeThrown instead
+  }
+  return undefined;
 }

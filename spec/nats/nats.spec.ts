@@ -207,8 +207,12 @@ describeNats('spark-channel/nats (real nats-server)', () => {
       codec: { encode: () => new Uint8Array([0xff]), decode: jsonCodec.decode },
     });
     expect(await codeOf(garbled.request('x'))).toBe('RECEIVE_FAILED');
-    // an error envelope is revived whatever its shape
-    await expect(oddClient.request({ ok: false, error: 'plain' })).rejects.toThrow('plain');
+    // an error envelope is revived when well-formed; one without a string name and message is not
+    // an envelope (spec/nats/hostile.spec.ts has the rest)
+    await expect(oddClient.request({ ok: false, error: 'plain' })).rejects.toMatchObject({
+      code: 'RECEIVE_FAILED',
+      cause: { ok: false, error: 'plain' },
+    });
     const revived = await outcome(
       oddClient.request({ ok: false, error: { name: 'X', message: 'm', stack: 's', extra: 1 } }),
     );
