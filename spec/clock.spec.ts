@@ -1,7 +1,8 @@
-import { lastValueFrom, NEVER, VirtualTimeScheduler } from 'rxjs';
+import { asyncScheduler, interval, lastValueFrom, NEVER, take, timer, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 
 import { SparkGenericModuleDispatcher, ModuleChannel, spawnModule } from '../lib/index.js';
+import { longTimer, MAX_TIMER_MS, monotonicScheduler, timerDelay } from '../lib/internal/clock.js';
 import { codeOf, deferred } from './support/helpers.js';
 
 type Msg = { op: 'hang' | 'ok'; n: number };
@@ -93,5 +94,125 @@ describe('the module clock (option scheduler)', () => {
     const { dispatcher, server } = spawnModule(handler);
     await expect(lastValueFrom(dispatcher.request$({ op: 'ok', n: 3 }))).resolves.toBe(3);
     server.stop();
+  });
+});
+
+describe('the default clock (monotonicScheduler)', () => {
+  it('reads performance.now(), not Date.now()', () => {
+    const now = jest.spyOn(performance, 'now').mockReturnValue(1_234.5);
+    jest.spyOn(Date, 'now').mockReturnValue(99);
+    expect(monotonicScheduler.now()).toBe(1_234.5);
+    expect(now).toHaveBeenCalled();
+  });
+
+  it('runs timer() and interval() on real timers, rescheduling from inside the work', async () => {
+    jest.useFakeTimers();
+    try {
+      const seen: number[] = [];
+      timer(10, monotonicScheduler).subscribe(() => seen.push(monotonicScheduler.now()));
+      interval(5, monotonicScheduler)
+        .pipe(take(3))
+        .subscribe(() => seen.push(monotonicScheduler.now()));
+      const start = monotonicScheduler.now();
+      await jest.advanceTimersByTimeAsync(20);
+      expect(seen.map((t) => t - start)).toEqual([5, 10, 10, 15]);
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('passes the state to the work, as asyncScheduler does', async () => {
+    const state = await new Promise<string>((resolve) => {
+      monotonicScheduler.schedule((value) => resolve(value as string), 0, 'the state');
+    });
+    expect(state).toBe('the state');
+  });
+
+  it('follows TestScheduler.run, which patches its clock with asyncScheduler’s', () => {
+    new TestScheduler((a, b) => expect(a).toEqual(b)).run(({ flush }) => {
+      const seen: number[] = [];
+      timer(7, monotonicScheduler).subscribe(() => seen.push(monotonicScheduler.now()));
+      flush();
+      expect(seen).toEqual([7]);
+      expect(monotonicScheduler.now()).toBe(asyncScheduler.now());
+    });
+  });
+});
+
+describe('longTimer', () => {
+  it('is one timer up to 2³¹−1 ms, fired on time', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const schedule = jest.spyOn(scheduler, 'schedule');
+    const fired: number[] = [];
+    longTimer(MAX_TIMER_MS, scheduler, () => fired.push(scheduler.now()));
+    scheduler.flush();
+    expect(fired).toEqual([MAX_TIMER_MS]);
+    expect(schedule).toHaveBeenCalledTimes(1);
+  });
+
+  it('waits longer in steps of at most 2³¹−1 ms, and fires exactly at the end', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const delays: number[] = [];
+    const realSchedule = scheduler.schedule.bind(scheduler);
+    jest.spyOn(scheduler, 'schedule').mockImplementation((work, delay, state) => {
+      delays.push(delay ?? 0);
+      return realSchedule(work, delay, state);
+    });
+    const long = 3 * MAX_TIMER_MS + 5;
+    const fired: number[] = [];
+    longTimer(long, scheduler, () => fired.push(scheduler.now()));
+    scheduler.flush();
+    expect(fired).toEqual([long]);
+    expect(delays).toEqual([MAX_TIMER_MS]); // the later steps reschedule the same action
+  });
+
+  it('is cancelled by its subscription, whichever step is pending', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fire = jest.fn();
+    const subscription = longTimer(2 * MAX_TIMER_MS + 10, scheduler, fire);
+    scheduler.schedule(() => subscription.unsubscribe(), MAX_TIMER_MS + 1); // during the second step
+    scheduler.flush();
+    expect(fire).not.toHaveBeenCalled();
+  });
+
+  it('takes a negative or NaN delay as 0, and Infinity as never', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const fired: string[] = [];
+    longTimer(-5, scheduler, () => fired.push('negative'));
+    longTimer(Number.NaN, scheduler, () => fired.push('NaN'));
+    const never = longTimer(Infinity, scheduler, () => fired.push('Infinity'));
+    scheduler.schedule(() => never.unsubscribe(), 10 * MAX_TIMER_MS);
+    scheduler.flush();
+    expect(fired).toEqual(['negative', 'NaN']);
+  });
+
+  it('does not overflow real timers: a long wait is one pending timer of at most 2³¹−1 ms', () => {
+    jest.useFakeTimers();
+    try {
+      const fire = jest.fn();
+      const subscription = longTimer(Number.MAX_SAFE_INTEGER, monotonicScheduler, fire);
+      jest.advanceTimersByTime(3 * MAX_TIMER_MS);
+      expect(fire).not.toHaveBeenCalled();
+      expect(jest.getTimerCount()).toBe(1);
+      subscription.unsubscribe();
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+});
+
+describe('timerDelay', () => {
+  it('clamps a delay to what a timer takes as given', () => {
+    expect([-1, 0, 5.5, MAX_TIMER_MS, MAX_TIMER_MS + 1, Infinity, Number.NaN].map(timerDelay)).toEqual([
+      0,
+      0,
+      5.5,
+      MAX_TIMER_MS,
+      MAX_TIMER_MS,
+      MAX_TIMER_MS,
+      0,
+    ]);
   });
 });
