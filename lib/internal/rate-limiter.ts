@@ -1,5 +1,8 @@
-import { asyncScheduler, type SchedulerLike, type Subscription, timer } from 'rxjs';
+// Per send under the limit: a stamp written into a fixed ring. Per send over it: one Ticket and
+// the leave closure; one scheduled action serves the whole line.
+import type { SchedulerLike, Subscription } from 'rxjs';
 
+import { monotonicScheduler, timerDelay } from './clock.js';
 import { RingQueue } from './ring-queue.js';
 
 interface Ticket {
@@ -9,8 +12,9 @@ interface Ticket {
 
 /**
  * A sliding-window limiter: at most `limit` grants in any `intervalMs` window. Callers over the
- * limit wait in FIFO order; none is dropped. Time comes from the module's clock (an RxJS scheduler) so tests can
- * run it in virtual time.
+ * limit wait in FIFO order; none is dropped. Time comes from the module's clock (an RxJS scheduler;
+ * by default a monotonic one on asyncScheduler's timers) so tests can run it in virtual time. A
+ * window longer than a timer can take (2³¹−1 ms) is waited for in steps: each wake re-checks.
  */
 export class RateLimiter {
   // The times of the last `limit` grants, oldest at `#next` once the ring is full.
@@ -23,7 +27,7 @@ export class RateLimiter {
   constructor(
     readonly limit: number,
     readonly intervalMs: number,
-    readonly scheduler: SchedulerLike = asyncScheduler,
+    readonly scheduler: SchedulerLike = monotonicScheduler,
   ) {}
 
   /** Takes a grant now, or returns false (never waits). */
@@ -65,11 +69,11 @@ export class RateLimiter {
   #schedule(): void {
     if (this.#timer !== undefined) return;
     const oldest = this.#stamps[this.#next] ?? 0;
-    const delay = Math.max(0, oldest + this.intervalMs - this.scheduler.now());
-    this.#timer = timer(delay, this.scheduler).subscribe(() => {
+    const delay = oldest + this.intervalMs - this.scheduler.now();
+    this.#timer = this.scheduler.schedule(() => {
       this.#timer = undefined;
-      this.#drain();
-    });
+      this.#drain(); // too early (a step of a long wait, a timer a little fast): waits again
+    }, timerDelay(delay));
   }
 
   #drain(): void {

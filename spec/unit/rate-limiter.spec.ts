@@ -1,7 +1,8 @@
 import fc from 'fast-check';
-import { asyncScheduler, mergeMap, Observable, takeUntil, timer } from 'rxjs';
+import { asyncScheduler, mergeMap, Observable, takeUntil, timer, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 
+import { MAX_TIMER_MS } from '../../lib/internal/clock.js';
 import { RateLimiter } from '../../lib/internal/rate-limiter.js';
 
 function testScheduler(): TestScheduler {
@@ -214,6 +215,41 @@ describe('RateLimiter', () => {
         limiter.acquire(() => seen.push(`d@${asyncScheduler.now()}`));
       });
       expect(seen).toEqual(['a@0', 'b@0', 'c@10', 'd@10', 'c2@20']);
+    });
+  });
+
+  describe('windows longer than a timer can take', () => {
+    it('waits in steps of at most 2³¹−1 ms and grants exactly when the window has room', () => {
+      const scheduler = new VirtualTimeScheduler();
+      const delays: number[] = [];
+      const realSchedule = scheduler.schedule.bind(scheduler);
+      jest.spyOn(scheduler, 'schedule').mockImplementation((work, delay, state) => {
+        delays.push(delay ?? 0);
+        return realSchedule(work, delay, state);
+      });
+      const long = 2 * MAX_TIMER_MS + 3;
+      const limiter = new RateLimiter(1, long, scheduler);
+      const granted: number[] = [];
+      limiter.acquire(() => granted.push(scheduler.now()));
+      limiter.acquire(() => granted.push(scheduler.now()));
+      scheduler.flush();
+      expect(granted).toEqual([0, long]);
+      expect(delays).toEqual([MAX_TIMER_MS, MAX_TIMER_MS, 3]);
+    });
+
+    it('a timer that wakes early only waits again', () => {
+      // The timer fires, but the clock says the window has not passed yet (a real timer may be
+      // a fraction of a millisecond fast): nobody is granted early, and it waits the rest.
+      const scheduler = new VirtualTimeScheduler();
+      let skew = 0;
+      const clock = { now: () => scheduler.now() - skew, schedule: scheduler.schedule.bind(scheduler) };
+      const limiter = new RateLimiter(1, 10, clock);
+      const granted: number[] = [];
+      limiter.acquire(() => granted.push(clock.now()));
+      limiter.acquire(() => granted.push(clock.now()));
+      skew = 2;
+      scheduler.flush();
+      expect(granted).toEqual([0, 10]);
     });
   });
 
