@@ -1,4 +1,8 @@
-import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
+// Per request on the hot path (no options, no default timeout, no rate limit): the promise, a
+// CallbackWrapper, a PromiseOneshot and the Request message. With options: the oneshot, a
+// wrapper, the settle closures of #call; a timeout adds a Deadlines entry and its cancel closure,
+// a signal a Set entry in its fanout, a wait for the rate limit a Ticket. No timer per request.
+import { Observable, type SchedulerLike } from 'rxjs';
 
 import { CallbackWrapper } from './callback-wrapper.js';
 import { SparkChannelCancellationToken } from './cancellation-token.js';
@@ -12,13 +16,13 @@ import {
   kWithdraw,
   RESOLVED,
 } from './internal/channel-internals.js';
-import { onAbort as listenForAbort } from './internal/abort-fanout.js';
+import { checkSignal, onAbort as listenForAbort, reasonOf } from './internal/abort-fanout.js';
 import { CancellableWrapper } from './internal/cancellable-wrapper.js';
-import { Deadlines } from './internal/deadlines.js';
+import { monotonicScheduler } from './internal/clock.js';
+import { Deadlines, kDeadlineBuckets } from './internal/deadlines.js';
 import { Oneshot, PromiseOneshot } from './internal/oneshot.js';
 import { RateLimiter } from './internal/rate-limiter.js';
 import {
-  checkAbortSignal,
   checkOptions,
   checkPositiveInteger,
   checkPositiveNumber,
@@ -56,8 +60,10 @@ export interface DispatcherOptions {
   /** At most `limit` sends in any `intervalMs` window; sends beyond it wait in order. */
   rateLimit?: { limit: number; intervalMs: number };
   /**
-   * The clock of request timeouts and rate-limit windows: any RxJS scheduler, `asyncScheduler`
-   * (real time) by default. Tests pass a `TestScheduler`, or keep the default under fake timers.
+   * The clock of request timeouts and rate-limit windows: any RxJS scheduler. By default real
+   * time: `asyncScheduler`'s timers on a monotonic clock (`performance.now()`), so setting the
+   * system clock moves no timeout. Tests pass a `TestScheduler`, or keep the default under fake
+   * timers.
    */
   scheduler?: SchedulerLike;
 }
@@ -81,8 +87,22 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
   readonly sender: ModuleChannel<M, R, C, E>;
   readonly #timeoutMs: number;
   readonly #limiter: RateLimiter | undefined;
-  readonly #deadlines = new Map<number, Deadlines>();
   readonly #scheduler: SchedulerLike;
+  /** The bucket of the dispatcher-wide `timeoutMs`: one per dispatcher, kept while it lives. */
+  #defaultDeadlines: Deadlines | undefined;
+  /**
+   * The buckets of per-request `timeoutMs` values: every pending one, so requests of one duration
+   * share it, and the last one to go idle, so a run of requests with the same override does not
+   * build a bucket each. Any other idle bucket leaves: a caller picking a new timeout per request
+   * (jittered, or what is left of a budget) would otherwise keep one per value, forever.
+   */
+  readonly #deadlines = new Map<number, Deadlines>();
+  #lastIdle: Deadlines | undefined;
+  readonly #onIdle = (deadlines: Deadlines): void => {
+    const last = this.#lastIdle;
+    if (last !== undefined && last !== deadlines && last.idle) this.#deadlines.delete(last.durationMs);
+    this.#lastIdle = deadlines;
+  };
   #flushOnStop = false;
 
   /**
@@ -95,18 +115,24 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     }
     checkOptions('options', options);
     this.sender = sender;
-    this.#scheduler = options?.scheduler === undefined ? asyncScheduler : checkScheduler(options.scheduler);
-    this.#timeoutMs =
-      options?.timeoutMs === undefined ? Infinity : checkPositiveNumber('timeoutMs', options.timeoutMs, true);
-    const rateLimit = options?.rateLimit;
+    // Each option is read once: a getter cannot pass the check and then answer differently.
+    const { scheduler, timeoutMs, rateLimit } = options ?? {};
+    this.#scheduler = scheduler === undefined ? monotonicScheduler : checkScheduler(scheduler);
+    this.#timeoutMs = timeoutMs === undefined ? Infinity : checkPositiveNumber('timeoutMs', timeoutMs, true);
     if (rateLimit !== undefined) {
       checkOptions('rateLimit', rateLimit);
+      const { limit, intervalMs } = rateLimit;
       this.#limiter = new RateLimiter(
-        checkPositiveInteger('rateLimit.limit', rateLimit.limit),
-        checkPositiveNumber('rateLimit.intervalMs', rateLimit.intervalMs, false),
+        checkPositiveInteger('rateLimit.limit', limit),
+        checkPositiveNumber('rateLimit.intervalMs', intervalMs, false),
         this.#scheduler,
       );
     }
+  }
+
+  /** @internal How many per-request timeout buckets are held (the tests' window on #deadlines). */
+  get [kDeadlineBuckets](): number {
+    return this.#deadlines.size;
   }
 
   /**
@@ -171,7 +197,12 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     options?: RequestOptions<R, T>,
   ): Promise<Result<T, E | SparkChannelError>> {
     return new Promise((resolve) => {
-      this.#call<T>(message, options, false, resolve as Settle<T>);
+      try {
+        this.#call<T>(message, options, false, resolve as Settle<T>);
+      } catch (error: unknown) {
+        /* istanbul ignore next -- #call settles every failure it can meet; this keeps "never rejects" */
+        (resolve as Settle<T>)(err(error));
+      }
     });
   }
 
@@ -184,19 +215,24 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
    * await dispatcher.sendCommand({ type: 'LogEvent', event: 'User logged in' });
    */
   sendCommand(message: M): Promise<void> {
-    const command = SparkGenericModuleMessage.Command(message);
-    if (this.#limiter === undefined && this.sender[kHasRoom]) {
-      let refusal: unknown; // only a throwing key function can refuse a command that has room
-      this.sender[kOffer](command, (error) => (refusal = error), undefined, true);
-      return refusal === undefined ? RESOLVED : Promise.reject(refusal);
-    }
-    // A closed channel refuses at once and takes no rate-limit slot.
-    if (this.#limiter === undefined || this.sender.isClosed) return this.sender.send(command);
-    return new Promise<void>((resolve, reject) => {
-      this.#rateLimited(() => {
-        this.sender.send(command).then(resolve, reject);
+    try {
+      const command = SparkGenericModuleMessage.Command(message);
+      if (this.#limiter === undefined && this.sender[kHasRoom]) {
+        let refusal: unknown; // only a throwing key function can refuse a command that has room
+        this.sender[kOffer](command, (error) => (refusal = error), undefined, true);
+        return refusal === undefined ? RESOLVED : Promise.reject(refusal);
+      }
+      // A closed channel refuses at once and takes no rate-limit slot.
+      if (this.#limiter === undefined || this.sender.isClosed) return this.sender.send(command);
+      return new Promise<void>((resolve, reject) => {
+        this.#rateLimited(() => {
+          this.sender.send(command).then(resolve, reject);
+        });
       });
-    });
+    } catch (error: unknown) {
+      /* istanbul ignore next -- the channel reports refusals itself; a promise-returning method never throws */
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -238,16 +274,25 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     if (channel[kIsStopped]) return cancelToken(shutdownToken);
     if (channel.isClosed) return channel[kWhenStopped]().then(() => cancelToken(shutdownToken));
     let invalid: unknown;
-    channel[kOffer](SparkGenericModuleMessage.Shutdown(shutdownToken), (error) => {
-      invalid ??= error; // a refusal after waiting for room means the server stopped: fine
-    });
+    try {
+      channel[kOffer](SparkGenericModuleMessage.Shutdown(shutdownToken), (error) => {
+        invalid ??= error; // a refusal after waiting for room means the server stopped: fine
+      });
+    } catch (error: unknown) {
+      /* istanbul ignore next -- the channel reports refusals itself; a promise-returning method never throws */
+      invalid = error;
+    }
     return invalid === undefined ? channel[kWhenStopped]() : Promise.reject(invalid);
   }
 
   #deadlinesOf(timeoutMs: number): Deadlines {
+    if (timeoutMs === this.#timeoutMs)
+      return (this.#defaultDeadlines ??= new Deadlines(timeoutMs, this.#scheduler));
     let deadlines = this.#deadlines.get(timeoutMs);
-    if (deadlines === undefined)
-      this.#deadlines.set(timeoutMs, (deadlines = new Deadlines(timeoutMs, this.#scheduler)));
+    if (deadlines === undefined) {
+      deadlines = new Deadlines(timeoutMs, this.#scheduler, this.#onIdle);
+      this.#deadlines.set(timeoutMs, deadlines);
+    }
     return deadlines;
   }
 
@@ -273,24 +318,36 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     settle: Settle<T>,
   ): (() => void) | undefined {
     let guard: ResponseGuard<R, T> | undefined;
+    let guardIsClass = false;
+    let guardName = '';
     let timeoutMs = this.#timeoutMs;
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
+      let aborted = false;
+      // Every read of a foreign value happens here, before anything is sent: a getter, a Proxy
+      // trap or a fake signal that throws rejects this request and nothing else.
       try {
         checkOptions('options', options);
-        guard = options.guard;
-        if (guard !== undefined && typeof guard !== 'function') {
-          throw new TypeError(`Expected \`guard\` to be a type predicate or a class, got ${describe(guard)}`);
+        // Each option is read once: a getter cannot pass the check and then answer differently.
+        const { guard: guardOption, timeoutMs: timeoutOption, signal: signalOption } = options;
+        if (guardOption !== undefined) {
+          guardIsClass = isClass(guardOption);
+          guardName = nameOf(guardOption);
+          guard = guardOption;
         }
-        if (options.timeoutMs !== undefined)
-          timeoutMs = checkPositiveNumber('timeoutMs', options.timeoutMs, true);
-        if (options.signal !== undefined) signal = checkAbortSignal('signal', options.signal);
+        if (timeoutOption !== undefined) timeoutMs = checkPositiveNumber('timeoutMs', timeoutOption, true);
+        if (signalOption !== undefined) {
+          aborted = checkSignal('signal', signalOption);
+          signal = signalOption;
+        }
       } catch (error: unknown) {
         settle(err(error));
         return undefined;
       }
-      if (signal?.aborted === true) {
-        settle(err(failure('CANCELLED', 'Request cancelled before it was sent', signal.reason)));
+      if (aborted) {
+        settle(
+          err(failure('CANCELLED', 'Request cancelled before it was sent', reasonOf(signal as AbortSignal))),
+        );
         return undefined;
       }
     }
@@ -300,8 +357,6 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     let stopListening: (() => void) | undefined;
     let leaveRateLine: (() => void) | undefined;
     const canGiveUp = timeoutMs !== Infinity || signal !== undefined || cancellable;
-    const onAbort = (): void =>
-      giveUp(failure('CANCELLED', 'Request cancelled by its signal', signal?.reason));
     const finish = (result: Result<T, unknown>): void => {
       if (done) return;
       done = true;
@@ -319,7 +374,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
       } else if (!result.ok || guard === undefined) {
         finish(result as Result<T, unknown>);
       } else {
-        finish(checkGuard(guard, result.value));
+        finish(checkGuard(guard, guardIsClass, guardName, result.value));
       }
     });
     const wrapper = canGiveUp
@@ -333,12 +388,22 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
       if (wrapper instanceof CancellableWrapper) wrapper.giveUp(error);
       this.sender[kWithdraw](request);
     };
-    if (timeoutMs !== Infinity) {
-      clearDeadline = this.#deadlinesOf(timeoutMs).add(() =>
-        giveUp(failure('TIMEOUT', `Request timed out after ${timeoutMs} ms`)),
-      );
+    try {
+      // A foreign scheduler's now() or schedule() may throw: the request then fails unsent.
+      if (timeoutMs !== Infinity) {
+        clearDeadline = this.#deadlinesOf(timeoutMs).add(() =>
+          giveUp(failure('TIMEOUT', `Request timed out after ${timeoutMs} ms`)),
+        );
+      }
+      if (signal !== undefined) {
+        stopListening = listenForAbort(signal, (reason) =>
+          giveUp(failure('CANCELLED', 'Request cancelled by its signal', reason)),
+        );
+      }
+    } catch (error: unknown) {
+      finish(err(error));
+      return undefined;
     }
-    if (signal !== undefined) stopListening = listenForAbort(signal, onAbort);
 
     const send = (): void => this.sender[kOffer](request, (error) => finish(err(error)), undefined, true);
     if (this.#limiter === undefined || this.sender.isClosed) send();
@@ -351,11 +416,52 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
   }
 }
 
-function checkGuard<R, T extends R>(guard: ResponseGuard<R, T>, value: R): Result<T, unknown> {
-  const name = guard.name === '' ? 'the guard' : `guard ${guard.name}`;
+/**
+ * Whether `guard` is a class (checked with `instanceof`): its own `prototype` is non-writable.
+ *
+ * @throws TypeError naming `guard` when it is not a function, or reading it throws (a revoked
+ * Proxy, a throwing trap).
+ */
+function isClass(guard: unknown): boolean {
+  if (typeof guard !== 'function') {
+    throw new TypeError(`Expected \`guard\` to be a type predicate or a class, got ${describe(guard)}`);
+  }
   try {
-    const isClass = Object.getOwnPropertyDescriptor(guard, 'prototype')?.writable === false;
-    const passes = isClass ? value instanceof guard : (guard as (response: R) => response is T)(value);
+    return Object.getOwnPropertyDescriptor(guard, 'prototype')?.writable === false;
+  } catch (error: unknown) {
+    throw new TypeError('Expected `guard` to be a type predicate or a class, but reading it threw', {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * The `name` of `guard`, for the message of a response that fails it ('' when it has none).
+ *
+ * @throws TypeError naming `guard` when reading it throws.
+ */
+function nameOf(guard: unknown): string {
+  let name: unknown;
+  try {
+    name = (guard as { name?: unknown }).name;
+  } catch (error: unknown) {
+    throw new TypeError('Expected `guard` to be a type predicate or a class, but reading its name threw', {
+      cause: error,
+    });
+  }
+  return typeof name === 'string' ? name : '';
+}
+
+/** Applies a guard already read by {@link isClass} and {@link nameOf}; nothing it throws escapes. */
+function checkGuard<R, T extends R>(
+  guard: ResponseGuard<R, T>,
+  guardIsClass: boolean,
+  guardName: string,
+  value: R,
+): Result<T, unknown> {
+  const name = guardName === '' ? 'the guard' : `guard ${guardName}`;
+  try {
+    const passes = guardIsClass ? value instanceof guard : (guard as (response: R) => response is T)(value);
     if (passes) return { ok: true, value: value as T };
     return err(failure('INVALID_RESPONSE_TYPE', `The response did not pass ${name}`));
   } catch (error: unknown) {
