@@ -13,6 +13,7 @@ import {
   SparkGenericModuleMessage,
   spawnModule,
 } from '../../lib/index.js';
+import { type Escapes, watchEscapes } from '../support/escapes.js';
 import { flush, outcome, recordingLogger } from '../support/helpers.js';
 
 type Handler = (message: unknown, context: { signal: AbortSignal }) => unknown;
@@ -32,17 +33,13 @@ function moduleWith(onRequest: Handler, onCommand: Handler = () => undefined) {
   return { dispatcher, server, logger, errors };
 }
 
-const escaped: unknown[] = [];
-const onEscape = (error: unknown): void => {
-  escaped.push(error);
-};
-beforeAll(() => process.on('unhandledRejection', onEscape));
-afterAll(() => process.off('unhandledRejection', onEscape));
-beforeEach(() => (escaped.length = 0));
+let escapes: Escapes;
+beforeEach(() => (escapes = watchEscapes()));
 afterEach(async () => {
   await flush();
   await flush();
-  expect(escaped).toEqual([]);
+  escapes.stop();
+  expect(escapes.seen).toEqual([]);
 });
 
 function revoked(): object {

@@ -23,13 +23,10 @@ import {
   trapAllProxy,
   watchEscapes,
 } from './hostile-values.js';
-import { coreSettlesProxies } from './core-probe.js';
 import { ensureNatsServer, type RunningNats, startNatsServer } from './nats-server.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const describeNats = ensureNatsServer() ? describe : describe.skip;
-// A Proxy thrown into the module core is the core's to settle (spec/hardening covers it there).
-const itCore = coreSettlesProxies ? it : it.skip;
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 type Settled = { value: unknown } | { error: unknown } | 'unsettled';
@@ -336,11 +333,11 @@ describeNats('spark-channel/nats hostile input (real nats-server)', () => {
       await expectErrorReply(thrown(throwingToString));
     });
 
-    itCore('throws a revoked Proxy', async () => {
+    it('throws a revoked Proxy', async () => {
       await expectErrorReply(thrown(revokedProxy));
     });
 
-    itCore('throws a Proxy that throws on every trap', async () => {
+    it('throws a Proxy that throws on every trap', async () => {
       await expectErrorReply(thrown(trapAllProxy));
     });
 
