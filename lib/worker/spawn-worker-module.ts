@@ -12,12 +12,11 @@ import { Piscina } from 'piscina';
 
 import type { SparkChannelCancellationToken } from '../cancellation-token.js';
 import type { HandlerContext, SparkGenericModuleHandler } from '../handler.js';
-import { checkOptions, checkPositiveInteger, describe } from '../internal/validate.js';
+import { checkOptions, checkPositiveInteger, describe, failure } from '../internal/validate.js';
 import type { ModuleServerLogger } from '../module-server.js';
-import { SparkChannelError } from '../spark-channel-error.js';
 import { spawnModule, type SpawnedModule, type SpawnModuleOptions } from '../spawn-module.js';
 import { threadFile } from './thread-source.js';
-import { type Envelope, type Packed, packReason, revive } from './wire.js';
+import { openEnvelope, type Packed, packReason } from './wire.js';
 
 /** Options of {@link spawnWorkerModule}: those of `spawnModule`, plus the thread pool's. */
 export interface WorkerModuleOptions extends SpawnModuleOptions {
@@ -60,12 +59,20 @@ interface Task {
  * `execArgv`) exports `handleRequest` / `handleCommand`, or a default object that has them. Each
  * thread loads its own copy, so module-level state is per thread. Messages, responses and errors
  * cross threads by structured clone: errors come back with their `name`, `message`, `stack`,
- * `code`, other own properties and `cause`.
+ * `code`, other own properties, `cause` and (aggregates) `errors`, built-in classes
+ * (`AggregateError`, `DOMException`, `TypeError`…) as themselves.
  *
  * Failure cases: a message or response that cannot be cloned fails that message with a
  * `DataCloneError`; a thread that dies (`process.exit`, an uncaught exception, `resourceLimits`)
  * fails the messages it was running with `RECEIVE_FAILED` (the thread's error as `cause`) and is
- * replaced; a handler file that cannot be loaded fails every message with `RECEIVE_FAILED`.
+ * replaced; a handler file that cannot be loaded fails every message with `RECEIVE_FAILED`; an
+ * answer the main thread cannot read (it does not deserialize, or is malformed) fails that message
+ * with `RECEIVE_FAILED`. Hostile thrown values (Proxies whose traps throw, throwing getters,
+ * cycles) are packed without trusting them: the request always settles (docs/workers.md).
+ *
+ * The threads' bootstrap is written, once per process, to a new private directory (`mkdtemp`,
+ * mode 0700) in the OS temp directory, and checked before each pool: nothing another user put
+ * there is ever loaded.
  *
  * @throws TypeError naming `file` when it is not an absolute path or `file:` URL of an existing file.
  * @throws TypeError / RangeError naming a bad option, as `spawnModule`; `threads` must be a positive integer.
@@ -94,6 +101,8 @@ export function spawnWorkerModule<M, R, C = SparkChannelCancellationToken, E = E
   }
   checkOptions('resourceLimits', resourceLimits);
 
+  // Written (or checked) before anything starts: if the temp directory refuses it, nothing leaks.
+  const bootstrapFile = threadFile();
   const bridge = new WorkerBridge<M>(fileURLToPath(handlerUrl));
   // spawnModule checks its options before anything starts: a bad one leaves no thread behind.
   const spawned = spawnModule<M, R, C, E>(bridge as SparkGenericModuleHandler<M, R, E>, moduleOptions);
@@ -103,7 +112,10 @@ export function spawnWorkerModule<M, R, C = SparkChannelCancellationToken, E = E
   const aborts = new BroadcastChannel(abortChannel);
   aborts.unref();
   const pool = new Piscina<Task, Uint8Array>({
-    filename: threadFile(),
+    // No pool-wide file: a thread preloads that one as it starts, and a replacement thread that
+    // cannot (a temp cleaner removed it) dies and is replaced forever, every task waiting. Each
+    // task names the bootstrap instead (see WorkerBridge.#bootstrap).
+    filename: null,
     minThreads: threadCount,
     maxThreads: threadCount,
     idleTimeout: Infinity,
@@ -124,7 +136,7 @@ export function spawnWorkerModule<M, R, C = SparkChannelCancellationToken, E = E
       error,
     );
   });
-  bridge.attach(pool, aborts);
+  bridge.attach(pool, aborts, bootstrapFile);
 
   const closed = spawned.server.stopped
     .then(() => pool.destroy())
@@ -144,14 +156,16 @@ class WorkerBridge<M> {
   #nextId = 0;
   #pool!: Piscina<Task, Uint8Array>;
   #aborts!: BroadcastChannel;
+  #bootstrapFile!: string;
   /** Abort notices of the tasks still in flight, posted again when a new thread says hello. */
   readonly #aborted = new Map<number, AbortNotice>();
 
   constructor(readonly file: string) {}
 
-  attach(pool: Piscina<Task, Uint8Array>, aborts: BroadcastChannel): void {
+  attach(pool: Piscina<Task, Uint8Array>, aborts: BroadcastChannel, bootstrapFile: string): void {
     this.#pool = pool;
     this.#aborts = aborts;
+    this.#bootstrapFile = bootstrapFile;
     // Threads post only their hello on this channel (a channel never hears its own posts).
     aborts.onmessage = () => {
       for (const notice of this.#aborted.values()) aborts.postMessage(notice);
@@ -164,6 +178,16 @@ class WorkerBridge<M> {
 
   handleCommand(message: M, context: HandlerContext): Promise<void> {
     return this.#run('command', message, context.signal) as Promise<void>;
+  }
+
+  /**
+   * The bootstrap file for the next task. Threads that are up have loaded it already, but one that
+   * starts later (a replacement, or one that had no task yet) loads it then: if it is gone by then
+   * (a temp cleaner, under a long-running pool), a fresh one is written and named instead.
+   */
+  #bootstrap(): string {
+    if (!existsSync(this.#bootstrapFile)) this.#bootstrapFile = threadFile();
+    return this.#bootstrapFile;
   }
 
   async #run(kind: Task['kind'], message: M, signal: AbortSignal): Promise<unknown> {
@@ -186,32 +210,42 @@ class WorkerBridge<M> {
     };
     let reply: Uint8Array;
     try {
-      const pending = this.#pool.run(task);
+      const pending = this.#pool.run(task, { filename: this.#bootstrap() });
       /* istanbul ignore if -- the server never starts a handler whose signal has aborted */
       if (signal.aborted) forwardAbort();
       else signal.addEventListener('abort', forwardAbort, { once: true });
       reply = await pending;
     } catch (error: unknown) {
-      throw new SparkChannelError(
+      throw failure(
         'RECEIVE_FAILED',
         `The worker thread running this ${kind} died before answering (${this.file}): ${errorText(error)}`,
-        { cause: error },
+        error,
       );
     } finally {
       signal.removeEventListener('abort', forwardAbort);
       this.#aborted.delete(id);
     }
-    const envelope = deserialize(reply) as Envelope;
-    if (envelope.ok) return envelope.value;
-    const error = revive(envelope.error);
-    if (envelope.load === true) {
-      throw new SparkChannelError(
+    let envelope: unknown;
+    try {
+      envelope = deserialize(reply);
+    } catch (error: unknown) {
+      // The thread serialized it, yet v8 cannot read it back (some cyclic graphs of errors).
+      throw failure(
         'RECEIVE_FAILED',
-        `The worker thread could not load its handler file ${this.file}: ${errorText(error)}`,
-        { cause: error },
+        `The worker thread's answer to this ${kind} could not be deserialized (${this.file}): ${errorText(error)}`,
+        error,
       );
     }
-    throw error;
+    const answer = openEnvelope(envelope);
+    if (answer.ok) return answer.value;
+    if (answer.load) {
+      throw failure(
+        'RECEIVE_FAILED',
+        `The worker thread could not load its handler file ${this.file}: ${errorText(answer.error)}`,
+        answer.error,
+      );
+    }
+    throw answer.error;
   }
 }
 
@@ -231,5 +265,10 @@ function checkFile(file: unknown): URL {
 }
 
 function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  try {
+    return error instanceof Error ? error.message : String(error);
+  } catch {
+    // A thrown value may be anything, `{ toString: 1 }` included.
+    return Object.prototype.toString.call(error);
+  }
 }

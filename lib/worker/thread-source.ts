@@ -1,10 +1,162 @@
 // The worker entry is Node-only: the build compiles lib/ without ambient Node types.
 /// <reference types="node" />
 
-import { createHash, randomUUID } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdtempSync, readFileSync, rmSync, type Stats, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+
+/**
+ * How the worker thread packs what a handler threw, so that it survives structured clone: an
+ * error-like value as a {@link PackedError} (name, message, stack, cloneable own properties, cause
+ * and aggregate errors, packed the same way), anything else as a {@link PackedValue} (the value
+ * when it clones, its description when it does not). Also `reviveReason`, which rebuilds the abort
+ * reasons the main thread packs with `packReason`.
+ *
+ * Whatever a handler throws may be hostile: a Proxy whose traps throw, a revoked Proxy, an object
+ * whose getters or `toString` throw, an error that is its own cause, an aggregate that claims a
+ * billion errors. Every read is guarded, shared and cyclic errors are packed once (so the cycle
+ * crosses intact), and the work is bounded (16 levels, 256 errors, 1000 entries per aggregate):
+ * `pack` returns, soon, for any input, and what it returns serializes. Exported on its own so the
+ * specs can fuzz the exact text the threads run. It uses `serialize` and `deserialize` (node:v8).
+ *
+ * @internal
+ */
+export const PACK_SOURCE = String.raw`
+const OWN = new Set(['name', 'message', 'stack', 'cause', 'errors']);
+const MAX_DEPTH = 16;
+const MAX_ERRORS = 256;
+const MAX_ENTRIES = 1000;
+
+function pack(thrown) {
+  return packAt(thrown, 0, { seen: new Map(), errors: 0 });
+}
+
+function packAt(value, depth, budget) {
+  if (!errorLike(value)) return packValue(value);
+  const known = budget.seen.get(value);
+  if (known !== undefined) return known;
+  if (depth > MAX_DEPTH || budget.errors >= MAX_ERRORS) return { value: describe(value) };
+  budget.errors++;
+  const packed = { error: true, name: 'Error', message: '', props: {} };
+  // Registered before its cause and errors are packed, so that a cycle ends here.
+  budget.seen.set(value, packed);
+  const name = read(value, 'name');
+  if (name.ok && typeof name.value === 'string') packed.name = name.value;
+  const message = read(value, 'message');
+  if (!message.ok) packed.message = '(the message could not be read: ' + describe(message.error) + ')';
+  else if (message.value !== undefined) packed.message = typeof message.value === 'string' ? message.value : describe(message.value);
+  const stack = read(value, 'stack');
+  if (stack.ok && typeof stack.value === 'string') packed.stack = stack.value;
+  if (attempt(() => value instanceof DOMException) === true) packed.domException = true;
+  for (const key of attempt(() => Object.keys(value)) ?? []) {
+    if (OWN.has(key)) continue;
+    const property = read(value, key);
+    // defineProperty, not assignment: a key named __proto__ stays a key.
+    Object.defineProperty(packed.props, key, {
+      value: !property.ok
+        ? '(could not be read: ' + describe(property.error) + ')'
+        : cloneable(property.value)
+          ? property.value
+          : describe(property.value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  if (attempt(() => 'cause' in value) === true) {
+    const cause = read(value, 'cause');
+    packed.cause = cause.ok
+      ? packAt(cause.value, depth + 1, budget)
+      : { value: '(the cause could not be read: ' + describe(cause.error) + ')' };
+  }
+  const errors = read(value, 'errors');
+  if (errors.ok && attempt(() => Array.isArray(errors.value)) === true) {
+    const length = read(errors.value, 'length');
+    const count = length.ok && typeof length.value === 'number' ? Math.min(length.value, MAX_ENTRIES) : 0;
+    packed.errors = [];
+    for (let i = 0; i < count; i++) {
+      const inner = read(errors.value, i);
+      packed.errors.push(
+        inner.ok ? packAt(inner.value, depth + 1, budget) : { value: '(could not be read: ' + describe(inner.error) + ')' },
+      );
+    }
+  }
+  return packed;
+}
+
+function errorLike(value) {
+  return (
+    attempt(
+      () =>
+        value instanceof Error ||
+        (value !== null && typeof value === 'object' && 'message' in value && 'name' in value),
+    ) === true
+  );
+}
+
+function packValue(value) {
+  return cloneable(value) ? { value } : { value: describe(value) };
+}
+
+function read(object, key) {
+  try {
+    return { ok: true, value: object[key] };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+function attempt(get) {
+  try {
+    return get();
+  } catch {
+    return undefined;
+  }
+}
+
+// The round trip, not serialize alone: v8 serializes some graphs (an Error inside an object that
+// the Error's cause refers back to) that it then cannot deserialize.
+function cloneable(value) {
+  try {
+    deserialize(serialize(value));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function describe(value) {
+  try {
+    if (value instanceof Error) return String(value.name) + ': ' + String(value.message);
+  } catch {}
+  try {
+    return String(value);
+  } catch {}
+  try {
+    return Object.prototype.toString.call(value);
+  } catch {}
+  return '(an unreadable ' + typeof value + ')';
+}
+
+// Notices come from the main thread's packReason, cloned: still, a reason that cannot be read
+// aborts with no reason rather than throw in the channel's listener.
+function reviveReason(packed) {
+  try {
+    if (packed === null || typeof packed !== 'object') return undefined;
+    if (packed.error !== true) return packed.value;
+    const name = typeof packed.name === 'string' ? packed.name : 'Error';
+    const message = typeof packed.message === 'string' ? packed.message : '';
+    if (packed.domException === true) return new DOMException(message, name);
+    const error = new Error(message);
+    error.name = name;
+    const code = packed.props?.code;
+    if (typeof code === 'string') error.code = code;
+    return error;
+  } catch {
+    return undefined;
+  }
+}
+`;
 
 /**
  * The code each worker thread runs: piscina loads it as the pool's task function. It imports the
@@ -16,6 +168,8 @@ import { join } from 'node:path';
  * bare worker thread from dist/esm, dist/cjs and ts-jest alike: none of them can locate a sibling
  * file portably (`import.meta` does not compile to CommonJS, `__dirname` does not exist in ESM),
  * and a worker cannot load `.ts`. It imports only Node built-ins and the handler's own URL.
+ *
+ * @internal
  */
 export const THREAD_SOURCE = String.raw`// spark-channel worker thread bootstrap (generated; see spark-channel/lib/worker/thread-source.ts)
 import { BroadcastChannel, workerData } from 'node:worker_threads';
@@ -28,8 +182,10 @@ const early = new Map(); // task id -> abort reason that arrived before its task
 const aborts = new BroadcastChannel(abortChannel);
 aborts.unref();
 aborts.onmessage = ({ data }) => {
-  if (data.id === undefined) return; // another thread's hello
-  const reason = revive(data.reason);
+  // Other threads' hellos (and anything that is not a notice) are not for us; a throw here would
+  // kill the thread.
+  if (data === null || typeof data !== 'object' || typeof data.id !== 'number') return;
+  const reason = reviveReason(data.reason);
   const controller = running.get(data.id);
   if (controller !== undefined) controller.abort(reason);
   else early.set(data.id, reason);
@@ -96,12 +252,19 @@ function settle(result, kind) {
   return new Promise((resolve, reject) => {
     let answered = false;
     let subscription;
+    // The answer is in: a failing unsubscribe must not turn it into a failure (or, thrown into
+    // the observable's own next(), into an uncaught exception).
+    const unsubscribe = () => {
+      try {
+        subscription?.unsubscribe?.();
+      } catch {}
+    };
     subscription = result.subscribe({
       next(value) {
         if (kind !== 'request' || answered) return;
         answered = true;
         resolve(value);
-        subscription?.unsubscribe();
+        unsubscribe();
       },
       error: reject,
       complete() {
@@ -113,7 +276,7 @@ function settle(result, kind) {
         }
       },
     });
-    if (answered) subscription.unsubscribe();
+    if (answered) unsubscribe();
   });
 }
 
@@ -122,74 +285,97 @@ function envelope(reply) {
     return serialize(reply);
   } catch (error) {
     const what = reply.ok ? 'response' : 'error';
-    const failure = new Error('The ' + what + ' could not be sent back from the worker thread: ' + describe(error));
-    failure.name = 'DataCloneError';
+    const failure = new DOMException(
+      'The ' + what + ' could not be sent back from the worker thread: ' + describe(error),
+      'DataCloneError',
+    );
     return serialize({ ok: false, error: pack(failure) });
   }
 }
+${PACK_SOURCE}`;
 
-const OWN = new Set(['name', 'message', 'stack', 'cause', 'errors']);
+const PREFIX = 'spark-channel-worker-';
+const FILE_NAME = 'thread.mjs';
 
-function pack(error, depth = 0) {
-  if (!(error instanceof Error) && !(error !== null && typeof error === 'object' && 'message' in error && 'name' in error)) {
-    return cloneable(error) ? { value: error } : { value: describe(error) };
-  }
-  const packed = { error: true, name: String(error.name), message: String(error.message), stack: error.stack, props: {} };
-  for (const key of Object.keys(error)) {
-    if (OWN.has(key)) continue;
-    const value = error[key];
-    packed.props[key] = cloneable(value) ? value : describe(value);
-  }
-  if ('cause' in error) packed.cause = depth < 16 ? pack(error.cause, depth + 1) : { value: describe(error.cause) };
-  if (Array.isArray(error.errors) && depth < 16) packed.errors = error.errors.map((inner) => pack(inner, depth + 1));
-  return packed;
+let current: string | undefined;
+const written = new Set<string>();
+let removeAtExit = false;
+
+/**
+ * The bootstrap file for a new pool: the one this process wrote last, if it still holds
+ * {@link THREAD_SOURCE} unchanged in its private directory, else a new one from
+ * {@link writeThreadFile} in the OS temp directory.
+ *
+ * @internal
+ */
+export function threadFile(): string {
+  if (current === undefined || !isThreadFile(current)) current = writeThreadFile(tmpdir());
+  return current;
 }
 
-function revive(packed) {
-  if (!packed || !packed.error) return packed?.value;
-  const error = new Error(packed.message);
-  error.name = packed.name;
-  Object.assign(error, packed.props);
-  return error;
+/**
+ * Writes {@link THREAD_SOURCE} where no other local user can put or change a file, checks it, and
+ * returns its path: `thread.mjs` in a new directory `dir/spark-channel-worker-XXXXXX` from
+ * `mkdtemp` (a name nobody can predict, created by this call, mode 0700), created exclusively
+ * (`wx`, mode 0600). Nothing already on disk is ever reused: a file planted at a name that can be
+ * guessed is never loaded. The directory is removed when the process exits.
+ *
+ * @throws Error when the file does not read back as {@link THREAD_SOURCE}, in a directory that is
+ *   this user's and private (then something else is writing there); fs errors as they are.
+ * @internal
+ */
+export function writeThreadFile(dir: string): string {
+  const privateDir = mkdtempSync(join(dir, PREFIX));
+  written.add(privateDir);
+  if (!removeAtExit) process.once('exit', removeThreadFiles);
+  removeAtExit = true;
+  const file = join(privateDir, FILE_NAME);
+  writeFileSync(file, THREAD_SOURCE, { flag: 'wx', mode: 0o600 });
+  if (!isThreadFile(file)) {
+    throw new Error(
+      `spark-channel/worker: the worker bootstrap ${file} did not read back as written, or its directory is not private; refusing to load it`,
+    );
+  }
+  return file;
 }
 
-function cloneable(value) {
+/**
+ * Tells whether `file` is a bootstrap that is safe to load: a regular file (not a link) holding
+ * exactly {@link THREAD_SOURCE}, owned by this user and writable by no one else, in a directory
+ * that is this user's and open to no one else.
+ *
+ * @internal
+ */
+export function isThreadFile(file: string): boolean {
   try {
-    serialize(value);
-    return true;
+    const dir = lstatSync(dirname(file));
+    const stats = lstatSync(file);
+    return (
+      dir.isDirectory() &&
+      stats.isFile() &&
+      isPrivate(dir, 0o077) &&
+      isPrivate(stats, 0o022) &&
+      readFileSync(file, 'utf8') === THREAD_SOURCE
+    );
   } catch {
     return false;
   }
 }
 
-function describe(value) {
-  try {
-    return value instanceof Error ? value.name + ': ' + value.message : String(value);
-  } catch {
-    return Object.prototype.toString.call(value);
-  }
-}
-`;
-
-let written: string | undefined;
-
-/** {@link writeThreadFile} in the OS temp directory, once per process. */
-export function threadFile(): string {
-  return (written ??= writeThreadFile(tmpdir()));
+function isPrivate(stats: Stats, forbidden: number): boolean {
+  /* istanbul ignore if -- Windows: modes and uids are not what guards a per-user temp directory there */
+  if (process.platform === 'win32') return true;
+  return stats.uid === process.getuid?.() && (stats.mode & forbidden) === 0;
 }
 
 /**
- * Writes {@link THREAD_SOURCE} to a content-addressed `.mjs` file in `dir` unless it is there
- * already, and returns its path. Every pool and every process of this version shares the file; it
- * is written under a unique name first and renamed, so a concurrent reader never sees half of it.
+ * Removes every bootstrap directory this process wrote (at exit; the specs call it too). A pool
+ * still running afterwards cannot start a replacement thread.
+ *
+ * @internal
  */
-export function writeThreadFile(dir: string): string {
-  const hash = createHash('sha256').update(THREAD_SOURCE).digest('hex').slice(0, 16);
-  const file = join(dir, `spark-channel-worker-${hash}.mjs`);
-  if (!existsSync(file)) {
-    const partial = `${file}.${randomUUID()}.tmp`;
-    writeFileSync(partial, THREAD_SOURCE);
-    renameSync(partial, file);
-  }
-  return file;
+export function removeThreadFiles(): void {
+  for (const dir of written) rmSync(dir, { recursive: true, force: true });
+  written.clear();
+  current = undefined;
 }

@@ -4,6 +4,10 @@ import { join } from 'node:path';
 
 import type { HashMessage, HashResponse } from '../../examples/worker/main.js';
 import { spawnWorkerModule } from '../../lib/worker/index.js';
+import { removeThreadFiles } from '../../lib/worker/thread-source.js';
+
+// jest's sandboxed `process` never emits 'exit': remove this file's bootstrap directory here.
+afterAll(removeThreadFiles);
 
 describe('examples/worker/hash.worker.mjs', () => {
   it('hashes on two threads, gives up on a timeout, and refuses a command sent as a request', async () => {

@@ -2,8 +2,6 @@
 // of API.md — order, concurrency, errors, timeouts and aborts, stop and shutdown — and survives
 // threads that die. The handler files are plain JavaScript in spec/worker/fixtures.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { BroadcastChannel } from 'node:worker_threads';
@@ -18,7 +16,7 @@ import {
   SparkChannelError,
 } from '../../lib/index.js';
 import { spawnWorkerModule, type WorkerModuleOptions } from '../../lib/worker/index.js';
-import { THREAD_SOURCE, writeThreadFile } from '../../lib/worker/thread-source.js';
+import { removeThreadFiles } from '../../lib/worker/thread-source.js';
 import { deferred, outcome, recordingLogger } from '../support/helpers.js';
 
 type Message = { type: string; [field: string]: unknown };
@@ -35,6 +33,9 @@ function spawn(options?: WorkerModuleOptions, file: string | URL = KITCHEN_SINK)
   module.server.errors$.subscribe((error) => errors.push(error));
   return { ...module, errors };
 }
+
+// jest's sandboxed `process` never emits 'exit': remove this file's bootstrap directory here.
+afterAll(removeThreadFiles);
 
 afterEach(async () => {
   for (const { server } of spawned) server.stop();
@@ -175,6 +176,47 @@ describe('spawnWorkerModule: errors cross the thread boundary', () => {
     };
     expect(aggregate.error.name).toBe('AggregateError');
     expect(aggregate.error.errors).toEqual([expect.objectContaining({ message: 'one' }), 'two']);
+  });
+
+  it('rebuilds AggregateError as one, with its errors (nested aggregates too)', async () => {
+    const { dispatcher } = spawn();
+    const aggregate = (await outcome(dispatcher.request({ type: 'aggregate' }))) as { error: unknown };
+    expect(aggregate.error).toBeInstanceOf(AggregateError);
+    expect(aggregate.error).toMatchObject({ name: 'AggregateError', message: 'many' });
+    expect((aggregate.error as AggregateError).errors).toEqual([expect.any(Error), 'two']);
+    expect(((aggregate.error as AggregateError).errors[0] as Error).message).toBe('one');
+
+    const nested = (await outcome(dispatcher.request({ type: 'nested-aggregate' }))) as {
+      error: AggregateError;
+    };
+    expect(nested.error).toBeInstanceOf(AggregateError);
+    const inner = nested.error.errors[0] as AggregateError;
+    expect(inner).toBeInstanceOf(AggregateError);
+    expect(inner.message).toBe('inner');
+    expect(inner.errors[0]).toBeInstanceOf(TypeError);
+  });
+
+  it('rebuilds DOMException as one, with its name, message, code and stack', async () => {
+    const { dispatcher } = spawn();
+    const nested = (await outcome(dispatcher.request({ type: 'nested-aggregate' }))) as { error: Error };
+    expect(nested.error.cause).toBeInstanceOf(DOMException);
+    expect(nested.error.cause).toMatchObject({ name: 'AbortError', message: 'the cause', code: 20 });
+
+    for (const [name, code] of [
+      ['AbortError', 20],
+      ['DataCloneError', 25],
+      ['TimeoutError', 23],
+      ['NotACommonName', 0],
+    ] as const) {
+      const thrown = (await outcome(
+        dispatcher.request({ type: 'dom-exception', name, message: `a ${name}` }),
+      )) as {
+        error: DOMException;
+      };
+      expect(thrown.error).toBeInstanceOf(DOMException);
+      expect(thrown.error).toMatchObject({ name, message: `a ${name}`, code });
+      expect(thrown.error.stack).toMatch(/kitchen-sink\.worker\.mjs/);
+    }
   });
 
   it('passes thrown non-Error values through, and describes ones that cannot be cloned', async () => {
@@ -406,19 +448,5 @@ describe('spawnWorkerModule: bad arguments', () => {
   it('accepts execArgv and resourceLimits for the threads', async () => {
     const { dispatcher } = spawn({ execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 64 } });
     expect(await dispatcher.request({ type: 'echo', value: 'limited' })).toBe('limited');
-  });
-});
-
-describe('the worker thread bootstrap file', () => {
-  it('is written once, content-addressed, and left alone when present', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'spark-channel-thread-'));
-    try {
-      const file = writeThreadFile(dir);
-      expect(file).toMatch(/spark-channel-worker-[0-9a-f]{16}\.mjs$/);
-      expect(readFileSync(file, 'utf8')).toBe(THREAD_SOURCE);
-      expect(writeThreadFile(dir)).toBe(file);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
   });
 });
