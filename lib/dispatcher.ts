@@ -106,22 +106,44 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
   #flushOnStop = false;
 
   /**
-   * @throws TypeError naming `sender` when it is not a ModuleChannel.
+   * @throws TypeError naming `sender` when it is not a ModuleChannel, or `options`,
+   * `rateLimit` or `scheduler` when they are not objects or reading them throws (a getter, a
+   * Proxy trap: its error is the cause).
    * @throws RangeError naming `timeoutMs`, `rateLimit.limit` or `rateLimit.intervalMs` when bad.
    */
   constructor(sender: ModuleChannel<M, R, C, E>, options?: DispatcherOptions) {
-    if (!(sender instanceof ModuleChannel)) {
-      throw new TypeError(`Expected \`sender\` to be a ModuleChannel, got ${describe(sender)}`);
+    let isChannel = false;
+    let refusal: unknown;
+    try {
+      isChannel = sender instanceof ModuleChannel;
+    } catch (error: unknown) {
+      refusal = error; // a Proxy whose getPrototypeOf trap throws
+    }
+    if (!isChannel) {
+      throw new TypeError(
+        `Expected \`sender\` to be a ModuleChannel, got ${describe(sender)}`,
+        refusal === undefined ? undefined : { cause: refusal },
+      );
     }
     checkOptions('options', options);
     this.sender = sender;
     // Each option is read once: a getter cannot pass the check and then answer differently.
-    const { scheduler, timeoutMs, rateLimit } = options ?? {};
-    this.#scheduler = scheduler === undefined ? monotonicScheduler : checkScheduler(scheduler);
+    let scheduler: unknown, timeoutMs: unknown, rateLimit: unknown;
+    try {
+      ({ scheduler, timeoutMs, rateLimit } = options ?? {});
+    } catch (error: unknown) {
+      throw unreadable('options', error);
+    }
+    this.#scheduler = scheduler === undefined ? monotonicScheduler : readScheduler(scheduler);
     this.#timeoutMs = timeoutMs === undefined ? Infinity : checkPositiveNumber('timeoutMs', timeoutMs, true);
     if (rateLimit !== undefined) {
       checkOptions('rateLimit', rateLimit);
-      const { limit, intervalMs } = rateLimit;
+      let limit: unknown, intervalMs: unknown;
+      try {
+        ({ limit, intervalMs } = rateLimit as { limit: unknown; intervalMs: unknown });
+      } catch (error: unknown) {
+        throw unreadable('rateLimit', error);
+      }
       this.#limiter = new RateLimiter(
         checkPositiveInteger('rateLimit.limit', limit),
         checkPositiveNumber('rateLimit.intervalMs', intervalMs, false),
@@ -414,6 +436,31 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
       if (!done) giveUp(failure('CANCELLED', 'Request cancelled: its subscriber unsubscribed'));
     };
   }
+}
+
+/** The TypeError of an option whose getter or Proxy trap threw: it names the option, the error is its cause. */
+function unreadable(name: string, cause: unknown): TypeError {
+  return new TypeError(`Expected \`${name}\` to be an object that can be read, but reading it threw`, {
+    cause,
+  });
+}
+
+/**
+ * `scheduler`, read once: its `now` and `schedule` must be functions.
+ *
+ * @throws TypeError naming `scheduler` when they are not, or reading them throws.
+ */
+function readScheduler(value: unknown): SchedulerLike {
+  let now: unknown, schedule: unknown;
+  if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
+    try {
+      ({ now, schedule } = value as Partial<SchedulerLike>);
+    } catch (error: unknown) {
+      throw unreadable('scheduler', error);
+    }
+  }
+  if (typeof now === 'function' && typeof schedule === 'function') return value as SchedulerLike;
+  return checkScheduler(value); // not a scheduler: its TypeError says so
 }
 
 /**

@@ -351,6 +351,89 @@ describe('a hostile scheduler', () => {
   });
 });
 
+describe('hostile constructor arguments', () => {
+  const boom = new Error('trap');
+  const trap = <T extends object>(target: T, traps: (keyof ProxyHandler<T>)[]): T =>
+    new Proxy(
+      target,
+      Object.fromEntries(
+        traps.map((name) => [
+          name,
+          () => {
+            throw boom;
+          },
+        ]),
+      ),
+    );
+
+  it.each([
+    ['options whose every read throws', () => trap({}, ['get']), '`options`'],
+    ['a rateLimit whose every read throws', () => ({ rateLimit: trap({}, ['get']) }), '`rateLimit`'],
+    ['a scheduler whose every read throws', () => ({ scheduler: trap({}, ['get']) }), '`scheduler`'],
+  ])('%s is a TypeError naming it, the trap error its cause', (_, make, name) => {
+    const channel = new ModuleChannel<Msg, unknown>();
+    let thrown: unknown;
+    try {
+      new SparkGenericModuleDispatcher(channel, make() as object);
+    } catch (error: unknown) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect((thrown as TypeError).message).toContain(name);
+    expect((thrown as TypeError).cause).toBe(boom);
+  });
+
+  it.each([5, 'scheduler', null])('a scheduler that is %p is a TypeError naming it', (scheduler) => {
+    expect(
+      () => new SparkGenericModuleDispatcher(new ModuleChannel(), { scheduler: scheduler as never }),
+    ).toThrow(/^Expected `scheduler` to be an RxJS scheduler/);
+  });
+
+  it('a sender whose getPrototypeOf trap throws is a TypeError naming `sender`', () => {
+    const sender = trap(new ModuleChannel<Msg, unknown>(), ['getPrototypeOf']);
+    let thrown: unknown;
+    try {
+      new SparkGenericModuleDispatcher(sender);
+    } catch (error: unknown) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect((thrown as TypeError).message).toContain('`sender`');
+    expect((thrown as TypeError).cause).toBe(boom);
+  });
+
+  it('reads each dispatcher option once', () => {
+    const reads: string[] = [];
+    const counted = <T extends object>(prefix: string, values: T): T =>
+      new Proxy(values, {
+        get(target, key, receiver) {
+          reads.push(`${prefix}${String(key)}`);
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      });
+    const scheduler = counted('scheduler.', {
+      now: () => asyncScheduler.now(),
+      schedule: asyncScheduler.schedule.bind(asyncScheduler),
+    });
+    const rateLimit = counted('rateLimit.', { limit: 1, intervalMs: 10 });
+    new SparkGenericModuleDispatcher(
+      new ModuleChannel<Msg, unknown>(),
+      counted('', { scheduler, timeoutMs: 100, rateLimit }),
+    );
+    expect(reads.sort()).toEqual(
+      [
+        'rateLimit',
+        'rateLimit.intervalMs',
+        'rateLimit.limit',
+        'scheduler',
+        'scheduler.now',
+        'scheduler.schedule',
+        'timeoutMs',
+      ].sort(),
+    );
+  });
+});
+
 describe('promise-returning methods never throw synchronously', () => {
   it('shutdown with a token whose cancel throws, on a stopped server, rejects', async () => {
     const { dispatcher, server } = echoModule();
