@@ -21,6 +21,13 @@ export const kChildCount = Symbol('spark-channel.childCount');
  */
 const owners = new WeakMap<AbortSignal, SparkChannelCancellationToken>();
 
+let isToken: (value: unknown) => boolean;
+
+/** Whether `value` is a real token of this copy of the library (never a Proxy of one). */
+export function isCancellationToken(value: unknown): value is SparkChannelCancellationToken {
+  return isToken(value);
+}
+
 /**
  * A cancellation token, as Tokio's `CancellationToken`: cancel it once, observe it as an
  * Observable (`cancelled$`), as an `AbortSignal` (`signal`) or by polling (`isCancelled`).
@@ -39,6 +46,12 @@ export class SparkChannelCancellationToken implements SparkChannelCancellationTr
   // AsyncSubject: one value on completion, replayed to late subscribers.
   readonly #cancelled = new AsyncSubject<void>();
   readonly #controller = new AbortController();
+
+  static {
+    // A private-field check, not `instanceof`: a Proxy of a token passes `instanceof`, then
+    // throws on every read.
+    isToken = (value) => typeof value === 'object' && value !== null && #controller in value;
+  }
   /** Every child not yet cancelled, weakly: a child nobody can observe any more may be collected. */
   #children: Set<WeakRef<SparkChannelCancellationToken>> | undefined;
   /** Forgets the WeakRefs of collected children, so the set does not grow with dead ones. */

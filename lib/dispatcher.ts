@@ -30,7 +30,7 @@ import {
   describe,
   failure,
 } from './internal/validate.js';
-import { ModuleChannel } from './module-channel.js';
+import { isModuleChannel, type ModuleChannel } from './module-channel.js';
 import { SparkGenericModuleMessage } from './module-message.js';
 import { err, type Result } from './result.js';
 import type { SparkChannelError } from './spark-channel-error.js';
@@ -112,18 +112,9 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
    * @throws RangeError naming `timeoutMs`, `rateLimit.limit` or `rateLimit.intervalMs` when bad.
    */
   constructor(sender: ModuleChannel<M, R, C, E>, options?: DispatcherOptions) {
-    let isChannel = false;
-    let refusal: unknown;
-    try {
-      isChannel = sender instanceof ModuleChannel;
-    } catch (error: unknown) {
-      refusal = error; // a Proxy whose getPrototypeOf trap throws
-    }
-    if (!isChannel) {
-      throw new TypeError(
-        `Expected \`sender\` to be a ModuleChannel, got ${describe(sender)}`,
-        refusal === undefined ? undefined : { cause: refusal },
-      );
+    // A brand check: a Proxy of a channel would pass `instanceof`, then throw on every send.
+    if (!isModuleChannel(sender)) {
+      throw new TypeError(`Expected \`sender\` to be a ModuleChannel, got ${describe(sender)}`);
     }
     checkOptions('options', options);
     this.sender = sender;

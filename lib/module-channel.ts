@@ -46,6 +46,13 @@ interface Waiter {
   gone: boolean;
 }
 
+let isChannel: (value: unknown) => boolean;
+
+/** Whether `value` is a real ModuleChannel of this copy of the library (never a Proxy of one). */
+export function isModuleChannel(value: unknown): value is ModuleChannel<unknown, unknown, unknown, unknown> {
+  return isChannel(value);
+}
+
 /** Tombstones are compacted away once they outnumber live entries past this many. */
 const COMPACT_AFTER = 64;
 
@@ -87,6 +94,12 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   // The server's lifecycle while anyone observes it (events$ or an instrument): a field, so a
   // module nobody watches pays one read per message.
   #trace: Lifecycle | undefined;
+
+  static {
+    // A private-field check, not `instanceof`: a Proxy of a channel passes `instanceof` and then
+    // throws (or lies) on every internal call; it does not have the private field.
+    isChannel = (value) => typeof value === 'object' && value !== null && #queue in value;
+  }
 
   /**
    * @param capacity - a positive integer, or `Infinity` (the default) for an unbounded channel.

@@ -15,7 +15,7 @@ import {
   type Unsubscribable,
 } from 'rxjs';
 
-import { SparkChannelCancellationToken } from './cancellation-token.js';
+import { isCancellationToken, SparkChannelCancellationToken } from './cancellation-token.js';
 import type { SparkGenericModuleHandler } from './handler.js';
 import {
   type ChannelConsumer,
@@ -49,7 +49,7 @@ import {
   failure,
   readable,
 } from './internal/validate.js';
-import { ModuleChannel } from './module-channel.js';
+import { isModuleChannel, type ModuleChannel } from './module-channel.js';
 import type { DeadLetter } from './dead-letter.js';
 import type { ModuleEvent } from './module-event.js';
 import type { ModuleInstrumentation } from './module-instrumentation.js';
@@ -99,9 +99,10 @@ export interface ModuleServerOptions<M = never> {
   key?(this: void, message: M): unknown;
   /**
    * The module's clock: drain deadlines and supervision windows run on it, and lifecycle events
-   * are stamped with its `now()`. Any RxJS scheduler; `asyncScheduler` by default (with event
-   * times from `performance.now()`, for sub-millisecond durations). Tests pass a `TestScheduler`,
-   * or keep the default under jest's or vitest's fake timers.
+   * are stamped with its `now()`. Any RxJS scheduler; by default `asyncScheduler`'s timers on a
+   * monotonic clock (`performance.now()`: setting the system clock moves no deadline, and
+   * durations are sub-millisecond). Tests pass a `TestScheduler`, or keep the default under
+   * jest's or vitest's fake timers.
    */
   scheduler?: SchedulerLike;
   /**
@@ -542,7 +543,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
         next: (value) => {
           if (!request || answered) return;
           answered = true;
-          this.#finish(job, subscriber, true, value);
+          this.#answer(job, subscriber, value);
         },
         error: (error: unknown) => {
           if (answered) return;
@@ -578,6 +579,35 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
         }
       };
     });
+  }
+
+  /**
+   * An observable's first value answers the request, but a thenable is adopted first, as a
+   * promise handler's result is: resolving the caller's promise with it would adopt it out of
+   * our reach, and one that never settles would leave the caller pending even after a stop.
+   */
+  #answer(job: Job, subscriber: Subscriber<never>, value: unknown): void {
+    let shape: Shape;
+    try {
+      shape = shapeOf(value);
+    } catch (error: unknown) {
+      return this.#finish(job, subscriber, false, error);
+    }
+    if (shape !== Shape.Promise) return this.#finish(job, subscriber, true, value);
+    let done = false;
+    const settle = (ok: boolean, result: unknown): void => {
+      if (done) return;
+      done = true;
+      this.#finish(job, subscriber, ok, result);
+    };
+    try {
+      Promise.resolve(value as PromiseLike<unknown>).then(
+        (result) => settle(true, result),
+        (error: unknown) => settle(false, error),
+      );
+    } catch (error: unknown) {
+      settle(false, error);
+    }
   }
 
   /** Cuts the running observable of `job` off when its caller gives up on it. */
@@ -788,7 +818,7 @@ function isNoRoute(value: unknown): boolean {
 /** The server's arguments, each read once: any of them may be a Proxy or have throwing getters. */
 function readArguments<M>(handler: unknown, channel: unknown, options: ModuleServerOptions<M> | undefined) {
   readable('handler', () => checkHandler(handler));
-  if (!readable('channel', () => channel instanceof ModuleChannel)) {
+  if (!isModuleChannel(channel)) {
     throw new TypeError(`Expected \`channel\` to be a ModuleChannel, got ${describe(channel)}`);
   }
   checkOptions('options', options);
@@ -810,7 +840,7 @@ function readArguments<M>(handler: unknown, channel: unknown, options: ModuleSer
   if (readable('logger', () => typeof (logger as Partial<ModuleServerLogger> | null)?.error !== 'function')) {
     throw new TypeError(`Expected \`logger\` to have an error() method, got ${describe(logger)}`);
   }
-  if (token !== undefined && !readable('token', () => token instanceof SparkChannelCancellationToken)) {
+  if (token !== undefined && !isCancellationToken(token)) {
     throw new TypeError(`Expected \`token\` to be a SparkChannelCancellationToken, got ${describe(token)}`);
   }
   const supervised = readable(

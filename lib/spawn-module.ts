@@ -1,7 +1,7 @@
 import type { SparkChannelCancellationToken } from './cancellation-token.js';
 import { type DispatcherOptions, SparkGenericModuleDispatcher } from './dispatcher.js';
 import type { SparkGenericModuleHandler } from './handler.js';
-import { checkOptions } from './internal/validate.js';
+import { checkOptions, readable } from './internal/validate.js';
 import { ModuleChannel } from './module-channel.js';
 import { type ModuleServer, type ModuleServerOptions, runModuleServer } from './module-server.js';
 
@@ -30,8 +30,24 @@ export function spawnModule<M, R, C = SparkChannelCancellationToken, E = Error>(
   options?: SpawnModuleOptions<NoInfer<M>>,
 ): SpawnedModule<M, R, C, E> {
   checkOptions('options', options);
-  const { capacity, logger, token, concurrency, key, timeoutMs, rateLimit, scheduler, instrument } =
-    options ?? {};
+  // Read once (a getter or Proxy trap that throws becomes a TypeError naming `options`).
+  const { capacity, logger, token, concurrency, key, timeoutMs, rateLimit, scheduler, instrument } = readable(
+    'options',
+    () => {
+      const o = options ?? {};
+      return {
+        capacity: o.capacity,
+        logger: o.logger,
+        token: o.token,
+        concurrency: o.concurrency,
+        key: o.key,
+        timeoutMs: o.timeoutMs,
+        rateLimit: o.rateLimit,
+        scheduler: o.scheduler,
+        instrument: o.instrument,
+      };
+    },
+  );
   const channel = new ModuleChannel<M, R, C, E>(capacity);
   // The dispatcher is checked before the server starts, so bad options leave nothing running.
   const dispatcher = new SparkGenericModuleDispatcher(

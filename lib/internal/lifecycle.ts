@@ -10,6 +10,7 @@ import type {
 import type { SparkGenericModuleMessage } from '../module-message.js';
 import { isSparkChannelError } from '../spark-channel-error.js';
 import { reasonOf } from './abort-fanout.js';
+import { monotonicScheduler } from './clock.js';
 
 /** What the lifecycle knows of one message: created when it is first seen while someone listens. */
 export interface MessageRecord {
@@ -51,7 +52,7 @@ export class Lifecycle {
     scheduler: SchedulerLike | undefined,
     readonly log: Log,
   ) {
-    this.#now = scheduler === undefined ? () => performance.now() : () => scheduler.now();
+    this.#now = scheduler === undefined ? () => monotonicScheduler.now() : () => scheduler.now();
   }
 
   get active(): boolean {

@@ -68,8 +68,17 @@ export function readable<T>(name: string, read: () => T): T {
   try {
     return read();
   } catch (error: unknown) {
-    if (error instanceof TypeError || error instanceof RangeError) throw error;
+    if (isArgumentError(error)) throw error;
     throw new TypeError(`Expected \`${name}\` to be readable, but reading it threw`, { cause: error });
+  }
+}
+
+/** A TypeError or RangeError; `instanceof` itself may throw on a Proxy (its getPrototypeOf trap). */
+function isArgumentError(error: unknown): boolean {
+  try {
+    return error instanceof TypeError || error instanceof RangeError;
+  } catch {
+    return false;
   }
 }
 

@@ -1,4 +1,6 @@
-import { asyncScheduler, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+
+import { monotonicScheduler } from '../internal/clock.js';
 
 import type { SparkChannelCancellationToken } from '../cancellation-token.js';
 import type { DispatcherOptions, SparkGenericModuleDispatcher } from '../dispatcher.js';
@@ -41,8 +43,9 @@ export interface ProbeOptions {
   rateLimit?: DispatcherOptions['rateLimit'];
   /**
    * The clock of the whole probe: request timeouts, rate-limit windows, drain deadlines and how
-   * long `expect*` waits. `asyncScheduler` by default, which follows jest's and vitest's fake
-   * timers; pass a `TestScheduler` to run in virtual time.
+   * long `expect*` waits. By default `asyncScheduler`'s timers on a monotonic clock
+   * (`performance.now()`), which jest's and vitest's fake timers replace; pass a `TestScheduler`
+   * to run in virtual time.
    */
   scheduler?: SchedulerLike;
   /** How long an `expect*` call waits for a message that has not arrived yet, in ms: 1000 by default. */
@@ -101,7 +104,7 @@ class TestProbe<M, R, C = SparkChannelCancellationToken, E = Error> {
     checkOptions('options', options);
     const { waitMs = 1_000, scheduler, capacity, concurrency, timeoutMs, rateLimit } = options ?? {};
     this.#waitMs = checkWaitMs(waitMs);
-    this.#scheduler = scheduler === undefined ? asyncScheduler : checkScheduler(scheduler);
+    this.#scheduler = scheduler === undefined ? monotonicScheduler : checkScheduler(scheduler);
     this.#concurrency = concurrency ?? 1;
     const handler: SparkGenericModuleHandler<M, R, E> = {
       handleRequest: (message, context) => this.#onRequest(message, context),

@@ -467,3 +467,18 @@ describe('item 4 (server side): a drain deadline above 2³¹−1 ms', () => {
     }
   });
 });
+
+describe('an observable answering with a thenable', () => {
+  it('is adopted as a promise result is: one that never settles is failed by stop()', async () => {
+    const never = { then: () => undefined };
+    const { dispatcher, server } = moduleWith((m) =>
+      m === 'never' ? of(never) : of(Promise.resolve(`${String(m)}!`)),
+    );
+    await expect(dispatcher.request('x')).resolves.toBe('x!');
+    const pending = dispatcher.request('never');
+    await flush();
+    expect(server.stats().running).toBe(1);
+    server.stop();
+    await expect(pending).rejects.toMatchObject({ code: 'RECEIVE_FAILED' });
+  });
+});

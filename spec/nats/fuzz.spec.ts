@@ -534,7 +534,7 @@ describe('spark-channel/nats wire fuzz', () => {
     );
     served.server.errors$.subscribe(() => undefined);
     await fc.assert(
-      fc.asyncProperty(anyTree(true), fc.boolean(), async (tree, throws) => {
+      fc.asyncProperty(anyTree(), fc.boolean(), async (tree, throws) => {
         next = { throws, value: materialize(tree) };
         const bytes = await nc.deliver(jsonCodec.encode('bad'));
         expect(nc.callbackThrew).toEqual([]);
