@@ -184,6 +184,36 @@ probe
   // stripped internals must not leave a class that no longer matches what it claims.
   symlinkSync(join(root, 'node_modules', '@nats-io'), join(app, 'node_modules', '@nats-io'), 'dir');
   symlinkSync(join(root, 'node_modules', 'piscina'), join(app, 'node_modules', 'piscina'), 'dir');
+  // spark-channel/worker: a request answered in a real worker thread (the bootstrap written to a
+  // private directory), a built-in error coming back as itself, then the threads exiting.
+  writeFileSync(
+    join(app, 'double.worker.mjs'),
+    `export default {
+  handleRequest(n) {
+    if (n < 0) throw new AggregateError([new RangeError('negative')], 'bad input');
+    return n * 2;
+  },
+  handleCommand() {},
+};
+`,
+  );
+  trip(
+    'worker',
+    [['spark-channel/worker', 'spawnWorkerModule']],
+    (format) => `
+const { dispatcher, closed } = spawnWorkerModule(process.cwd() + '/double.worker.mjs');
+Promise.all([dispatcher.request(21), dispatcher.request(-1).catch((error) => error)])
+  .then(async ([answer, failure]) => {
+    await dispatcher.shutdown();
+    await closed;
+    if (answer !== 42 || !(failure instanceof AggregateError) || !(failure.errors[0] instanceof RangeError))
+      throw new Error('worker round trip failed: ' + answer + ' ' + failure);
+    console.log('${format} spark-channel/worker ok: a thread answered 21 * 2 =', answer, 'and an AggregateError came back as one');
+  })
+  .catch((error) => { console.error(error); process.exit(1); });
+`,
+  );
+
   const entries = ['', '/angular', '/worker', '/nats', '/testing', '/otel'];
   writeFileSync(
     join(app, 'types.mts'),
