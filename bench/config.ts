@@ -1,36 +1,45 @@
 /** How much the bench runs: the full run (numbers for the docs) or `--quick` (CI: proves it works). */
 export interface Config {
   readonly quick: boolean;
-  /** Measured rounds; every round runs every implementation once more, in a rotated order. */
+  /**
+   * Measured rounds. A round runs every implementation once, each in a fresh child process, in an
+   * order rotated from round to round; ratios to floor-queue are paired within a round.
+   */
   readonly rounds: number;
   /**
-   * Untimed messages per implementation before each round's samples: many before the first
-   * (V8 needs tens of thousands of messages to optimise an RxJS-based path), fewer after, to
-   * re-warm what running the other implementations in between may have deoptimised.
+   * Untimed messages before the samples, in each child process: every child starts cold, and in
+   * a fresh process V8 needs 75,000 (floor-queue) to 150,000 (spark-channel) messages before the
+   * cost per message settles. Cut short at `warmupMs` for the slow implementations, whose own
+   * per-message work dwarfs what tiering up saves.
    */
-  readonly warmupMessages: { readonly first: number; readonly later: number };
+  readonly warmupMessages: number;
+  readonly warmupMs: number;
   /** Requests awaited one after another per sample. */
   readonly sequential: number;
   /** Sizes of the pipelined run; the middle one (10,000 in the full run) is the headline. */
   readonly pipelined: readonly number[];
+  /** Commands per sample, in both command scenarios (each send awaited; fire-and-forget). */
   readonly commands: number;
   /** Sequential requests per client loop per sample, 8 loops at once. */
   readonly perClient: number;
-  /** Requests queued behind a blocked handler, and how many times that is measured. */
+  /** Requests queued behind a blocked handler, and how many times (child processes) that is measured. */
   readonly heapPending: number;
   readonly heapSamples: number;
-  /** Samples per round: more for short samples, so each round costs about the same. */
+  /** Samples per child process: more for short samples, so each process costs about the same. */
   readonly iterations: (messages: number) => number;
   /** A sample not answered within this is a failure ("unanswered"), not a hang. */
   readonly watchdogMs: number;
   /** A sample whose handler makes no progress for this long has lost messages: a failure. */
   readonly stallMs: number;
+  /** A child process still running after this is killed and its measurement failed. */
+  readonly childTimeoutMs: number;
 }
 
 export const FULL: Config = {
   quick: false,
-  rounds: 5,
-  warmupMessages: { first: 50_000, later: 10_000 },
+  rounds: 7,
+  warmupMessages: 200_000,
+  warmupMs: 1_500,
   sequential: 5_000,
   pipelined: [1_000, 10_000, 100_000],
   commands: 100_000,
@@ -40,12 +49,14 @@ export const FULL: Config = {
   iterations: (messages) => (messages <= 1_000 ? 12 : messages <= 10_000 ? 4 : 1),
   watchdogMs: 60_000,
   stallMs: 2_000,
+  childTimeoutMs: 300_000,
 };
 
 export const QUICK: Config = {
   quick: true,
   rounds: 2,
-  warmupMessages: { first: 2_000, later: 500 },
+  warmupMessages: 2_000,
+  warmupMs: 200,
   sequential: 500,
   pipelined: [100, 1_000, 5_000],
   commands: 5_000,
@@ -55,4 +66,11 @@ export const QUICK: Config = {
   iterations: () => 1,
   watchdogMs: 20_000,
   stallMs: 1_000,
+  childTimeoutMs: 60_000,
 };
+
+/** The configuration a run uses: `--quick` or the full one, with `--rounds` applied. */
+export function configFor(quick: boolean, rounds?: number): Config {
+  const base = quick ? QUICK : FULL;
+  return rounds === undefined ? base : { ...base, rounds, heapSamples: Math.min(base.heapSamples, rounds) };
+}

@@ -1,20 +1,20 @@
 /**
- * `npm run bench -- --profile`: where spark-channel's time and allocations go. Runs its
- * sequential, pipelined and commands scenarios (sync and async handler; `--profile=<id>` picks
- * other implementations, `--scenario=<id>` one scenario) after a warm-up under the
- * inspector's CPU profiler and sampling heap profiler, writes the raw .cpuprofile /
- * .heapprofile files to .tmp/bench-profiles/ (open them in Chrome DevTools), and prints the top
- * functions by self time and by bytes allocated, per message.
+ * `npm run bench -- --profile`: where spark-channel's time and allocations go. For each
+ * implementation (`--only=<id>,…` picks others than spark-channel), scenario (sequential,
+ * pipelined 10,000 and both command scenarios; `--scenario=<id>` one of them) and handler kind,
+ * one child process (bench/child.ts --profile, nothing else loaded) warms up, then runs the
+ * scenario under the inspector's CPU profiler and sampling heap profiler, writes the raw
+ * .cpuprofile / .heapprofile files to .tmp/bench-profiles/ (open them in Chrome DevTools), and
+ * prints the top functions by self time and by bytes allocated, per message. Harness lines are
+ * those of its transpiled JavaScript in .tmp/bench-js/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
-import { findSourceMap } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import type { Config } from './config.js';
-import { type Peer, SPARK } from './peers/index.js';
-import { timeScenarios } from './scenarios.js';
+import type { Peer } from './peers/peer.js';
+import type { TimeScenario } from './scenarios.js';
 import { type HandlerKind, Workload } from './workload.js';
 
 interface Frame {
@@ -41,15 +41,6 @@ interface HeapNode {
   children: HeapNode[];
 }
 
-/** The original line of a frame in a TypeScript file tsx compiled (its output is one long line). */
-function originalLine(frame: Frame): number {
-  if (!frame.url.endsWith('.ts')) return frame.lineNumber + 1;
-  const path = frame.url.startsWith('file://') ? fileURLToPath(frame.url) : frame.url;
-  const map = findSourceMap(path);
-  const entry = map?.findEntry(frame.lineNumber, frame.columnNumber) as { originalLine?: number } | undefined;
-  return entry?.originalLine === undefined ? frame.lineNumber + 1 : entry.originalLine + 1;
-}
-
 const where = (frame: Frame): string => {
   const url = frame.url.replace(/^file:\/\//, '');
   const short = url.includes('/node_modules/')
@@ -58,25 +49,26 @@ const where = (frame: Frame): string => {
         .replace(/\/dist\/cjs\/internal\//, '/')
     : url.includes('/.tmp/bench-lib/')
       ? `lib/${url.slice(url.indexOf('/.tmp/bench-lib/') + '/.tmp/bench-lib/'.length)} (tsc output)`
-      : url.includes('/lib/')
-        ? url.slice(url.lastIndexOf('/lib/') + 1)
-        : url.includes('/bench/')
-          ? url.slice(url.lastIndexOf('/bench/') + 1)
-          : url === ''
-            ? ''
-            : url;
-  return `${frame.functionName || '(anonymous)'} ${short ? `${short}:${originalLine(frame)}` : ''}`.trim();
+      : url.includes('/.tmp/bench-spark/')
+        ? `dist/cjs/${url.slice(url.indexOf('/', url.indexOf('/.tmp/bench-spark/') + '/.tmp/bench-spark/'.length) + 1)}`
+        : url.includes('/.tmp/bench-js/')
+          ? `bench/${url.slice(url.indexOf('/.tmp/bench-js/') + '/.tmp/bench-js/'.length)}`
+          : url.includes('/lib/')
+            ? url.slice(url.lastIndexOf('/lib/') + 1)
+            : url === ''
+              ? ''
+              : url;
+  return `${frame.functionName || '(anonymous)'} ${short ? `${short}:${frame.lineNumber + 1}` : ''}`.trim();
 };
 
 function area(url: string, name: string): string {
-  if (
-    url.includes('/lib/') ||
-    url.includes('/.tmp/bench-lib/') ||
-    (url.includes('/dist/cjs/') && !url.includes('/node_modules/'))
-  )
-    return 'spark-channel lib/';
   if (url.includes('/node_modules/rxjs/')) return 'rxjs';
-  if (url.includes('/bench/')) return 'bench harness + handler';
+  if (url.includes('/.tmp/bench-js/') || url.includes('/bench/')) return 'bench harness + handler';
+  if (
+    !url.includes('/node_modules/') &&
+    (url.includes('/lib/') || url.includes('/.tmp/bench-lib/') || url.includes('/.tmp/bench-spark/'))
+  )
+    return 'spark-channel';
   if (url.startsWith('node:')) return 'node internals';
   if (name === '(garbage collector)') return 'GC';
   if (name === '(program)' || name === '(idle)' || name === '(root)') return 'V8 / idle';
@@ -133,63 +125,50 @@ function heapSummary(root: HeapNode, messages: number): string {
   return lines.join('\n');
 }
 
-export async function profile(config: Config, peers: readonly Peer[], root: string): Promise<void> {
-  const dir = join(root, '.tmp', 'bench-profiles');
+/** Profiles one implementation on one scenario and handler kind, in this (fresh) process. */
+export async function profileOne(
+  config: Config,
+  peer: Peer,
+  scenario: TimeScenario,
+  kind: HandlerKind,
+): Promise<void> {
+  const dir = join(process.cwd(), '.tmp', 'bench-profiles');
   mkdirSync(dir, { recursive: true });
   const session = new Session();
   session.connect();
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('HeapProfiler.enable');
-  // `--profile` alone: spark-channel; `--profile=<id>[,<id>]`: those implementations.
-  const chosen = process.argv
-    .filter((a) => a.startsWith('--profile='))
-    .flatMap((a) => a.slice('--profile='.length).split(','));
-  const targets = peers.filter((p) => (chosen.length === 0 ? p.id === SPARK : chosen.includes(p.id)));
-  const only = process.argv.find((a) => a.startsWith('--scenario='))?.slice('--scenario='.length);
-  const scenarios = timeScenarios(config).filter((s) =>
-    only !== undefined
-      ? s.id === only
-      : s.group === 'sequential' ||
-        s.group === 'commands' ||
-        (s.group === 'pipelined' && s.messages === config.pipelined[1]),
-  );
-  for (const peer of targets) {
-    for (const scenario of scenarios) {
-      for (const kind of ['sync', 'async'] as HandlerKind[]) {
-        const work = new Workload(kind);
-        const bus = await peer.create(work.handler, () => work.next());
-        const warm = Math.ceil(config.warmupMessages.first / scenario.messages);
-        for (let i = 0; i < warm; i++) await scenario.run(bus, work);
-        const rounds = Math.max(3, Math.ceil((config.quick ? 5_000 : 200_000) / scenario.messages));
+  const work = new Workload(kind);
+  const bus = await peer.create(work.handler, () => work.next());
+  const warm = Math.ceil(config.warmupMessages / scenario.messages);
+  for (let i = 0; i < warm; i++) await scenario.run(bus, work);
+  const rounds = Math.max(3, Math.ceil((config.quick ? 5_000 : 200_000) / scenario.messages));
 
-        await session.post('Profiler.start');
-        for (let i = 0; i < rounds; i++) await scenario.run(bus, work);
-        const { profile: cpu } = (await session.post('Profiler.stop')) as unknown as { profile: CpuProfile };
+  await session.post('Profiler.start');
+  for (let i = 0; i < rounds; i++) await scenario.run(bus, work);
+  const { profile: cpu } = (await session.post('Profiler.stop')) as unknown as { profile: CpuProfile };
 
-        await session.post('HeapProfiler.startSampling', {
-          samplingInterval: 256,
-          includeObjectsCollectedByMajorGC: true,
-          includeObjectsCollectedByMinorGC: true,
-        } as never);
-        for (let i = 0; i < rounds; i++) await scenario.run(bus, work);
-        const { profile: heap } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
-          profile: { head: HeapNode };
-        };
-        work.verify(`${peer.id} profile`);
-        await bus.close();
-
-        const name = `${peer.id}-${scenario.id}-${kind}`;
-        writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(cpu));
-        writeFileSync(join(dir, `${name}.heapprofile`), JSON.stringify(heap));
-        const messages = rounds * scenario.messages;
-        process.stdout.write(
-          `\n== ${peer.label}: ${scenario.title}, ${kind} handler (${messages.toLocaleString('en-US')} messages)\n` +
-            `${cpuSummary(cpu, messages)}\n${heapSummary(heap.head, messages)}\n`,
-        );
-      }
-    }
-  }
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 256,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  } as never);
+  for (let i = 0; i < rounds; i++) await scenario.run(bus, work);
+  const { profile: heap } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
+    profile: { head: HeapNode };
+  };
+  work.verify(`${peer.id} profile`);
+  await bus.close();
   session.disconnect();
-  process.stdout.write(`\nraw profiles in ${dir}\n`);
+
+  const name = `${peer.id}-${scenario.id}-${kind}`;
+  writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(cpu));
+  writeFileSync(join(dir, `${name}.heapprofile`), JSON.stringify(heap));
+  const messages = rounds * scenario.messages;
+  process.stdout.write(
+    `\n== ${peer.label}: ${scenario.title}, ${kind} handler (${messages.toLocaleString('en-US')} messages)\n` +
+      `${cpuSummary(cpu, messages)}\n${heapSummary(heap.head, messages)}\n` +
+      `raw profiles: ${join(dir, name)}.{cpuprofile,heapprofile}\n`,
+  );
 }

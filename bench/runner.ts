@@ -1,34 +1,38 @@
 /**
- * Runs every scenario for every implementation, interleaved: each round runs every
- * implementation once more, in a rotated order, so a noisy moment on the machine hits them all
- * alike. tinybench times the samples (warm-up, iterations, hooks); the ratios to floor-queue are
- * taken round by round, then their median.
+ * The parent side of the bench: every (implementation, scenario, handler kind) is measured in a
+ * child process of its own (bench/child.ts, one per round), so no implementation shares an engine
+ * with another: no JIT feedback, inline caches, heap or GC state carried over from the others.
+ * Each round runs every implementation once, in an order rotated from round to round, so a noisy
+ * moment of a shared machine hits them all alike; the ratio to floor-queue is taken within each
+ * round (paired) and the median of those per-round ratios is reported, beside the medians of the
+ * raw times.
  */
-import { setImmediate as tick } from 'node:timers/promises';
-
-import { Bench } from 'tinybench';
+import { spawn } from 'node:child_process';
 
 import type { Config } from './config.js';
-import { type Bus, FLOOR, type Peer } from './peers/index.js';
+import { type Measurement, RESULT_PREFIX } from './measure.js';
+import { FLOOR, type Peer } from './peers/index.js';
 import type { TimeScenario } from './scenarios.js';
 import { median, quantile, spread } from './stats.js';
-import { CheckFailure, type HandlerKind, PeerFailure, Workload } from './workload.js';
+import type { HandlerKind } from './workload.js';
 
 export interface Cell {
   readonly peer: string;
   status: 'ok' | 'failed' | 'n/a';
   /** Why it failed, or why it does not apply. */
   note?: string;
-  /** Per-message cost (µs) or bytes per pending request, one per sample. */
+  /** Per-message cost (µs) or bytes per pending request: every sample of every round. */
   samples: number[];
-  /** The median of each round's samples, in round order (the ratios pair these up). */
+  /** The median of each round's samples (one child process each), in round order. */
   rounds: (number | undefined)[];
+  /** This round's median / floor-queue's median in the same round, per round (paired). */
+  roundRatios?: (number | undefined)[];
   median?: number;
   p25?: number;
   p75?: number;
-  /** ±(p75 − p25) / 2 / median. */
+  /** ±(p75 − p25) / 2 / median, over all samples. */
   spread?: number;
-  /** To floor-queue: the median over rounds of this round's median / floor's. */
+  /** To floor-queue: the median of the per-round ratios. */
   ratio?: number;
 }
 
@@ -48,15 +52,12 @@ export interface Progress {
   stop(): void;
 }
 
-/** Errors nobody caught (RxJS reports some with a thrown timeout), by the cell that was running. */
-let running: Cell | undefined;
-const strays: { cell: Cell | undefined; error: unknown }[] = [];
-export function recordStray(error: unknown): void {
-  strays.push({ cell: running, error });
-}
-/** Uncaught errors raised while no implementation was running: each fails the run. */
-export function unattributedStrays(): unknown[] {
-  return strays.filter((s) => s.cell === undefined).map((s) => s.error);
+/** How to start a child: the script (transpiled bench/child.ts), node flags, environment. */
+export interface ChildSpec {
+  readonly script: string;
+  readonly nodeArgs: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
 }
 
 export class Runner {
@@ -68,10 +69,15 @@ export class Runner {
     private readonly config: Config,
     private readonly peers: readonly Peer[],
     private readonly progress: Progress,
+    private readonly child: ChildSpec,
   ) {}
 
+  /** Child processes a time scenario will start (for the progress bar). */
+  static steps(config: Config, peers: readonly Peer[], scenario: TimeScenario): number {
+    return peers.filter((p) => scenario.applies(p)).length * config.rounds;
+  }
+
   async time(scenario: TimeScenario, kind: HandlerKind): Promise<ScenarioResult> {
-    const { config } = this;
     const cells = this.peers.map((peer): Cell => {
       const cell: Cell = { peer: peer.id, status: 'ok', samples: [], rounds: [] };
       if (!scenario.applies(peer)) {
@@ -81,80 +87,15 @@ export class Runner {
       return cell;
     });
     const result: ScenarioResult = { ...pick(scenario), kind, cells };
-    const live = new Map<Peer, { bus: Bus; work: Workload; cell: Cell }>();
-    for (const [i, peer] of this.peers.entries()) {
-      const cell = cells[i]!;
-      if (cell.status !== 'ok') continue;
-      const work = new Workload(kind);
-      try {
-        const bus = await peer.create(work.handler, () => work.next());
-        live.set(peer, { bus, work, cell });
-      } catch (error: unknown) {
-        this.#fail(peer, cell, error, `${scenario.id}/${kind}`);
-      }
-    }
-
-    const iterations = config.iterations(scenario.messages);
-    for (let round = 0; round < config.rounds; round++) {
-      const order = rotate([...live.keys()], round);
-      // Warm-up runs in each task's beforeAll, right before its samples, in batches of at most
-      // 10,000 (a 100,000-message warm-up batch would double the run for nothing).
-      const warm = scenario.warmup ?? scenario;
-      const warmBatches = Math.ceil(
-        (round === 0 ? config.warmupMessages.first : config.warmupMessages.later) / warm.messages,
-      );
-      const bench = new Bench({
-        time: 0,
-        iterations,
-        warmup: false,
-        retainSamples: true,
-        throws: false,
-      });
-      for (const peer of order) {
-        const { bus, work, cell } = live.get(peer)!;
-        bench.add(
-          peer.id,
-          async () => {
-            running = cell;
-            const ms = await this.#guard(scenario.run(bus, work), work);
-            work.verify(`${peer.id} ${scenario.id}/${kind}`);
-            return { overriddenDuration: ms };
-          },
-          {
-            async: true,
-            beforeAll: async () => {
-              running = cell;
-              for (let i = 0; i < warmBatches; i++) await this.#guard(warm.run(bus, work), work);
-              work.verify(`${peer.id} ${scenario.id}/${kind} warm-up`);
-            },
-          },
-        );
-      }
-      await bench.run();
-      running = undefined;
-      for (const peer of order) {
-        const entry = live.get(peer)!;
-        const task = bench.getTask(peer.id)!;
-        const { cell } = entry;
-        const stray = this.#strayFor(cell);
-        if (task.result.state === 'errored' || stray !== undefined) {
-          const error: unknown = task.result.state === 'errored' ? task.result.error : stray;
-          this.#fail(peer, cell, error, `${scenario.id}/${kind}`);
-          live.delete(peer); // broken: not closed (it may never answer), just dropped
-          continue;
-        }
-        if (task.result.state !== 'completed') continue;
-        const perMessage = (task.result.latency.samples ?? []).map((ms) => (ms * 1000) / scenario.messages);
-        cell.samples.push(...perMessage);
-        cell.rounds[round] = median(perMessage);
+    const where = `${scenario.id}/${kind}`;
+    const live = this.peers.filter((_, i) => cells[i]!.status === 'ok');
+    for (let round = 0; round < this.config.rounds; round++) {
+      for (const peer of rotate(live, round)) {
+        const cell = cells[this.peers.indexOf(peer)]!;
+        if (cell.status !== 'ok') continue; // failed in an earlier round: not run again
+        const m = await this.#run(peer, [`--scenario=${scenario.id}`, `--kind=${kind}`], false);
+        this.#record(peer, cell, m, round, where);
         this.progress.step(`${scenario.id} ${kind} ${peer.id}`);
-      }
-    }
-    for (const [peer, { bus, cell }] of live) {
-      try {
-        await this.#guard(bus.close());
-      } catch (error: unknown) {
-        this.#fail(peer, cell, error, `${scenario.id}/${kind} close`);
       }
     }
     summarize(cells);
@@ -162,11 +103,7 @@ export class Runner {
     return result;
   }
 
-  /**
-   * Heap retained per pending request: `pending` requests queued behind a handler blocked on the
-   * first one, measured after full GCs (needs --expose-gc). The backlog is then released and
-   * must drain with every answer right; a peer that leaves requests unanswered fails.
-   */
+  /** Heap retained per pending request, one child process (under --expose-gc) per sample. */
   async heap(): Promise<ScenarioResult> {
     const n = this.config.heapPending;
     const cells = this.peers.map((peer): Cell => {
@@ -191,22 +128,8 @@ export class Runner {
       for (const peer of rotate(candidates, sample)) {
         const cell = cells[this.peers.indexOf(peer)]!;
         if (cell.status !== 'ok') continue;
-        running = cell;
-        try {
-          const bytes = await this.#heapSample(peer, n);
-          cell.samples.push(bytes);
-          cell.rounds[sample] = bytes;
-          const stray = this.#strayFor(cell);
-          if (stray !== undefined) throw stray;
-        } catch (error: unknown) {
-          const { bytes } = error as { bytes?: number };
-          if (bytes !== undefined) {
-            cell.samples.push(bytes);
-            cell.rounds[sample] = bytes;
-          }
-          this.#fail(peer, cell, error, 'heap');
-        }
-        running = undefined;
+        const m = await this.#run(peer, ['--scenario=heap', '--kind=sync'], true);
+        this.#record(peer, cell, m, sample, 'heap');
         this.progress.step(`heap ${peer.id}`);
       }
     }
@@ -215,82 +138,58 @@ export class Runner {
     return result;
   }
 
-  async #heapSample(peer: Peer, n: number): Promise<number> {
-    const work = new Workload('sync');
-    const bus = await peer.create(work.handler, () => work.next());
-    for (let i = 0; i < 64; i++) {
-      const m = work.next();
-      Workload.check(m, await bus.request(m)); // warm: lazy state is allocated before measuring
+  #record(peer: Peer, cell: Cell, m: Measurement, round: number, where: string): void {
+    if (m.samples.length > 0) {
+      cell.samples.push(...m.samples);
+      cell.rounds[round] = median(m.samples);
     }
-    const messages = new Array<number>(n).fill(0);
-    const pending = new Array<unknown>(n).fill(null);
-    const release = work.block();
-    const first = work.next();
-    const blocker = bus.request(first); // the handler is now busy until release()
-    await tick();
-    const before = heapUsed();
-    for (let i = 0; i < n; i++) pending[i] = bus.request((messages[i] = work.next()));
-    await tick(); // whatever can run now has run: what is left is what waits
-    const after = heapUsed();
-    release();
-    const bytes = (after - before) / n;
-    const answers = await this.#guard(Promise.all([blocker, ...pending]), work).catch((error: unknown) => {
-      throw Object.assign(error as Error, { bytes }); // the heap figure stands; the drain failed
-    });
-    Workload.check(first, answers[0]);
-    for (let i = 0; i < n; i++) Workload.check(messages[i]!, answers[i + 1]);
-    work.verify(`${peer.id} heap`);
-    await this.#guard(bus.close());
-    return bytes;
-  }
-
-  /**
-   * Rejects with a PeerFailure when `promise` has not settled within the watchdog time, or when
-   * the handler has made no progress for a whole stall window (lost messages never come back).
-   */
-  #guard<T>(promise: Promise<T> | T, work?: Workload): Promise<T> {
-    const { watchdogMs, stallMs } = this.config;
-    const started = Date.now();
-    let seen = work?.handled ?? 0;
-    let timer: NodeJS.Timeout | undefined;
-    const watchdog = new Promise<never>((_, reject) => {
-      timer = setInterval(() => {
-        const handled = work?.handled ?? 0;
-        if (work !== undefined && handled === seen && handled < work.issued) {
-          const left = work.issued - handled;
-          reject(new PeerFailure(`${left} message(s) never handled: no progress for ${stallMs / 1000} s`));
-        } else if (Date.now() - started > watchdogMs) {
-          reject(new PeerFailure(`not finished within ${watchdogMs / 1000} s`));
-        }
-        seen = handled;
-      }, stallMs);
-    });
-    return Promise.race([promise, watchdog]).finally(() => clearInterval(timer));
-  }
-
-  #strayFor(cell: Cell): unknown {
-    const index = strays.findIndex((s) => s.cell === cell);
-    if (index < 0) return undefined;
-    return strays.splice(index, 1)[0]!.error;
-  }
-
-  #fail(peer: Peer, cell: Cell, error: unknown, where: string): void {
+    if (m.status === 'ok') return;
     cell.status = 'failed';
-    cell.note = describeFailure(error);
-    const fatal = error instanceof CheckFailure || peer.ours;
+    cell.note = m.note ?? 'failed';
+    const fatal = m.checkFailed === true || peer.ours;
     if (fatal) this.fatal.push(`${peer.id} ${where}: ${cell.note}`);
-    process.stderr.write(`\n${fatal ? 'FAILED' : 'peer failed'}: ${peer.id} ${where}: ${cell.note}\n`);
+    this.progress.stop();
+    process.stderr.write(`${fatal ? 'FAILED' : 'peer failed'}: ${peer.id} ${where}: ${cell.note}\n`);
+  }
+
+  /** Starts one child, waits for its result line; a crash or a hang is a failed measurement. */
+  #run(peer: Peer, args: readonly string[], gc: boolean): Promise<Measurement> {
+    const { script, nodeArgs, env, cwd } = this.child;
+    const argv = [
+      ...(gc ? ['--expose-gc'] : []),
+      ...nodeArgs,
+      script,
+      `--peer=${peer.id}`,
+      ...args,
+      ...(this.config.quick ? ['--quick'] : []),
+    ];
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, argv, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+      const timer = setTimeout(() => child.kill('SIGKILL'), this.config.childTimeoutMs);
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        const line = stdout.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+        if (line !== undefined) {
+          resolve(JSON.parse(line.slice(RESULT_PREFIX.length)) as Measurement);
+          return;
+        }
+        const why =
+          signal === 'SIGKILL'
+            ? `killed after ${this.config.childTimeoutMs / 1000} s`
+            : `exited with ${signal ?? `code ${String(code)}`}`;
+        const last = stderr.trim().split('\n').slice(-3).join(' / ');
+        resolve({ status: 'failed', samples: [], note: `failed: child ${why}${last ? `: ${last}` : ''}` });
+      });
+    });
   }
 }
 
-function describeFailure(error: unknown): string {
-  if (error instanceof RangeError && /call stack/i.test(error.message)) return 'failed (stack overflow)';
-  if (error instanceof PeerFailure) return `failed (stack overflow / unanswered): ${error.message}`;
-  if (error instanceof CheckFailure) return `failed check: ${error.message}`;
-  return `failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
-}
-
-function summarize(cells: Cell[]): void {
+/** Medians, spread, and the ratio to floor-queue paired round by round. */
+export function summarize(cells: Cell[]): void {
   const floor = cells.find((c) => c.peer === FLOOR);
   for (const cell of cells) {
     if (cell.status === 'n/a' || cell.samples.length === 0) continue;
@@ -298,13 +197,16 @@ function summarize(cells: Cell[]): void {
     cell.p25 = quantile(cell.samples, 0.25);
     cell.p75 = quantile(cell.samples, 0.75);
     cell.spread = spread(cell.samples);
-    if (floor?.status !== 'ok') continue;
-    const ratios: number[] = [];
-    cell.rounds.forEach((value, round) => {
+    if (floor === undefined) continue;
+    const paired = cell.rounds.map((value, round) => {
       const base = floor.rounds[round];
-      if (value !== undefined && base !== undefined && base > 0) ratios.push(value / base);
+      return value !== undefined && base !== undefined && base > 0 ? value / base : undefined;
     });
-    if (ratios.length > 0) cell.ratio = median(ratios);
+    const ratios = paired.filter((r): r is number => r !== undefined);
+    if (ratios.length > 0) {
+      cell.roundRatios = paired;
+      cell.ratio = median(ratios);
+    }
   }
 }
 
@@ -312,17 +214,8 @@ function pick(s: TimeScenario): Omit<ScenarioResult, 'kind' | 'cells'> {
   return { id: s.id, group: s.group, title: s.title, unit: s.unit, messages: s.messages };
 }
 
-function rotate<T>(items: T[], by: number): T[] {
-  if (items.length === 0) return items;
+export function rotate<T>(items: readonly T[], by: number): T[] {
+  if (items.length === 0) return [];
   const k = by % items.length;
   return [...items.slice(k), ...items.slice(0, k)];
-}
-
-const gc = (globalThis as { gc?: () => void }).gc;
-
-function heapUsed(): number {
-  if (gc === undefined) throw new Error('the heap scenario needs node --expose-gc');
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
 }

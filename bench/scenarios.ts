@@ -66,21 +66,42 @@ function pipelined(n: number): TimeScenario {
   };
 }
 
-function commands(n: number): TimeScenario {
+/**
+ * Commands, two ways. `awaited`: each send is awaited as the API returns it before the next
+ * (spark-channel's `sendCommand` resolves once the channel accepted the command; p-queue's `add`,
+ * emittery's `emit` and Nest's `execute` only once the handler finished; floor-queue,
+ * eventemitter3 and the textbook server return nothing, so it is one microtask turn each), then
+ * one drain. `fire-and-forget`: the sends are not awaited, nothing is done with what they return,
+ * and one drain at the end waits for every command to be handled.
+ */
+function commands(n: number, mode: 'awaited' | 'fire-and-forget'): TimeScenario {
+  const id = `commands-${mode}`;
+  const count = n.toLocaleString('en-US');
   return {
-    ...(n > 10_000 ? { warmup: commands(10_000) } : {}),
-    id: 'commands',
+    ...(n > 10_000 ? { warmup: commands(10_000, mode) } : {}),
+    id,
     group: 'commands',
-    title: `${n.toLocaleString('en-US')} commands, then drain`,
+    title:
+      mode === 'awaited'
+        ? `${count} commands, each send awaited, then drain`
+        : `${count} fire-and-forget commands (sends not awaited), then drain`,
     unit: 'µs / command',
     messages: n,
     applies: (peer) => peer.commands,
-    async run(bus, work) {
-      const start = now();
-      for (let i = 0; i < n; i++) bus.command(work.next());
-      await bus.drain();
-      return now() - start;
-    },
+    run:
+      mode === 'awaited'
+        ? async (bus, work) => {
+            const start = now();
+            for (let i = 0; i < n; i++) await bus.command(work.next());
+            await bus.drain();
+            return now() - start;
+          }
+        : async (bus, work) => {
+            const start = now();
+            for (let i = 0; i < n; i++) bus.command(work.next());
+            await bus.drain();
+            return now() - start;
+          },
   };
 }
 
@@ -113,7 +134,8 @@ export function timeScenarios(config: Config): TimeScenario[] {
   return [
     sequential(config.sequential),
     ...config.pipelined.map(pipelined),
-    commands(config.commands),
+    commands(config.commands, 'awaited'),
+    commands(config.commands, 'fire-and-forget'),
     clients(config.perClient),
   ];
 }

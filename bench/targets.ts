@@ -63,7 +63,7 @@ export function evaluateTargets(results: readonly ScenarioResult[], headline: st
   const floorRatios: [string, string, number][] = [
     ['sequential', 'Sequential round trip vs floor-queue', 2.0],
     [headline, 'Pipelined (headline size) vs floor-queue', 3.0],
-    ['commands', 'Commands then drain vs floor-queue', 6.0],
+    ['commands-fire-and-forget', 'Commands (fire-and-forget) then drain vs floor-queue', 6.0],
     ['clients-8', '8 clients vs floor-queue', 3.0],
   ];
   for (const [id, label, limit] of floorRatios) {

@@ -20,9 +20,7 @@ export const directCall: Peer = {
     let last: Answer = 0;
     return {
       request: (m) => handler(m),
-      command: (m) => {
-        last = handler(m);
-      },
+      command: (m) => (last = handler(m)),
       drain: async () => {
         await last;
       },

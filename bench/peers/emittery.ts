@@ -39,9 +39,7 @@ export const emittery: Peer = {
         await emitter.emit('request', event);
         return event.answer;
       },
-      command: (message) => {
-        last = emitter.emit('command', message);
-      },
+      command: (message) => (last = emitter.emit('command', message)),
       drain: () => last, // emits run their listeners in order: the last one settles last
       close: () => {
         emitter.clearListeners();

@@ -67,7 +67,7 @@ export const eventemitter3: Peer = {
           pending.set(id, { resolve, reject });
           bus.emit('request', id, message);
         }),
-      command: (message) => void bus.emit('command', message),
+      command: (message) => bus.emit('command', message),
       drain: async () => {
         await last;
       },

@@ -72,9 +72,7 @@ export const nestjsCqrs: Peer = {
     let last: Answer | Promise<void> = 0;
     return {
       request: (m) => queryBus.execute(new GetAnswer(m)),
-      command: (m) => {
-        last = commandBus.execute(new Record(m));
-      },
+      command: (m) => (last = commandBus.execute(new Record(m))),
       drain: async () => {
         await last;
       },

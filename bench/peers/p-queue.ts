@@ -21,7 +21,7 @@ export const pQueue: Peer = {
     const queue = new PQueue({ concurrency: 1 });
     return {
       request: (m) => queue.add(() => handler(m)) as Promise<number>,
-      command: (m) => void queue.add(() => handler(m)),
+      command: (m) => queue.add(() => handler(m)),
       drain: () => queue.onIdle(),
       close: () => {
         queue.clear();

@@ -4,8 +4,11 @@ import type { Answer, Handler } from '../workload.js';
 export interface Bus {
   /** Sends a request and gives back its answer (a direct call may answer synchronously). */
   request(message: number): Answer | PromiseLike<number>;
-  /** Sends a fire-and-forget command. */
-  command(message: number): void;
+  /**
+   * Sends a command and returns what the implementation's own send returns (a promise to await,
+   * or nothing): the awaited-commands scenario awaits it, the fire-and-forget one ignores it.
+   */
+  command(message: number): unknown;
   /** Resolves once every command sent so far has been handled (the harness then counts them). */
   drain(): Promise<void>;
   /** Stops the bus and frees what it holds. */

@@ -3,61 +3,35 @@
  * request; a bounded channel. Wired as its README shows: `spawnModule(handler, options)`, then
  * `dispatcher.request(...)` / `dispatcher.sendCommand(...)`.
  *
- * What is measured is lib/ as `tsc` compiles it for the package (CommonJS, into .tmp/bench-lib,
- * recompiled whenever lib/ changes), not tsx's on-the-fly transform: tsx keeps function names
- * with an `Object.defineProperty` per named closure created and reads every imported binding
- * through a getter, which made the closure-heavy request path look up to twice as slow as the
- * published code. `--source=tsx` measures that transform anyway (`import '../../lib/index.js'`),
- * `--source=dist` the existing build in dist/cjs.
+ * Which build is loaded is the bench parent's choice (bench/build.ts), handed to each child
+ * process in BENCH_SPARK_ENTRY: by default a snapshot of the package build, dist/cjs, i.e. the
+ * code users get; `--source=build` lib/ compiled by tsc the same way; `--source=tsx` lib/ through
+ * tsx's on-the-fly transform (which distorts the closure-heavy request path, see bench/notes.md).
+ * It is loaded on first use, so listing the peers (the parent does) loads no library at all.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 
-import * as tsxSource from '../../lib/index.js';
+import type * as Library from '../../lib/index.js';
 import type { SparkGenericModuleHandler, SpawnModuleOptions } from '../../lib/index.js';
-import { newest } from '../newest.js';
 import { Workload } from '../workload.js';
 import type { Bus, Guarantees, Peer } from './peer.js';
 
-/** Where spark-channel is loaded from. */
-export type SparkSource = 'build' | 'tsx' | 'dist';
-export const SPARK_SOURCE: SparkSource =
-  (process.argv.find((a) => a.startsWith('--source='))?.slice('--source='.length) as
-    SparkSource | undefined) ?? (process.argv.includes('--dist') ? 'dist' : 'build');
+/** The environment variable naming the spark-channel entry a child loads. */
+export const SPARK_ENTRY_ENV = 'BENCH_SPARK_ENTRY';
 
-const root = join(__dirname, '..', '..');
+let library: typeof Library | undefined;
 
-/** Compiles lib/ with the package's own build settings (CommonJS) when lib/ changed since. */
-function compiled(): string {
-  const out = join(root, '.tmp', 'bench-lib');
-  const entry = join(out, 'index.js');
-  if (!existsSync(entry) || statSync(entry).mtimeMs < newest(join(root, 'lib'))) {
-    process.stderr.write(
-      'bench: compiling lib/ with tsc (tsconfig.build.json, CommonJS) into .tmp/bench-lib…\n',
+function load(): typeof Library {
+  if (library !== undefined) return library;
+  const entry = process.env[SPARK_ENTRY_ENV];
+  if (entry === undefined || entry === '') {
+    throw new Error(
+      `${SPARK_ENTRY_ENV} is not set: bench/index.ts tells each child which build of spark-channel to load`,
     );
-    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-    const args = ['-p', join(root, 'tsconfig.build.json'), '--outDir', out, '--module', 'CommonJS'];
-    const flags = ['--moduleResolution', 'Node10', '--declaration', 'false', '--declarationMap', 'false'];
-    try {
-      execFileSync(process.execPath, [tsc, ...args, ...flags, '--sourceMap', 'false'], { stdio: 'inherit' });
-    } catch (error: unknown) {
-      // Type errors still emit JavaScript: measure it, but say so.
-      if (!existsSync(entry)) throw error;
-      process.stderr.write('bench: tsc reported errors in lib/; measuring what it emitted\n');
-    }
   }
-  return entry;
+  library = createRequire(__filename)(entry) as typeof Library;
+  return library;
 }
-
-function load(): typeof tsxSource {
-  if (SPARK_SOURCE === 'tsx') return tsxSource;
-  const entry = SPARK_SOURCE === 'dist' ? join(root, 'dist', 'cjs', 'index.js') : compiled();
-  return createRequire(__filename)(entry) as typeof tsxSource;
-}
-
-const { spawnModule } = load();
 
 const guarantees: Guarantees = {
   ordering: 'yes: one at a time, FIFO (or keyed / `concurrency`)',
@@ -91,14 +65,14 @@ function spark(
         handleRequest: handle,
         handleCommand: handle as (m: number) => void,
       };
-      const { dispatcher } = spawnModule<number, number>(handler, options);
+      const { dispatcher } = load().spawnModule<number, number>(handler, options);
       // One signal shared by every request, as a component's or a server's lifetime signal is.
       const controller = new AbortController();
       const requestOptions = { timeoutMs: TIMEOUT_MS, signal: controller.signal };
       return {
         request:
           perRequest === 'none' ? (m) => dispatcher.request(m) : (m) => dispatcher.request(m, requestOptions),
-        command: (m) => void dispatcher.sendCommand(m),
+        command: (m) => dispatcher.sendCommand(m),
         drain: async () => {
           const m = next(); // in band: handled after every command sent before it
           Workload.check(m, await dispatcher.request(m));

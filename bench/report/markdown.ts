@@ -2,19 +2,23 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { SparkSource } from '../build.js';
 import type { Config } from '../config.js';
 import type { Machine } from '../machine.js';
-import { FLOOR, type Peer, SPARK } from '../peers/index.js';
+import { FLOOR, type Peer, SPARK, SPARK_TIMEOUT } from '../peers/index.js';
 import type { Cell, ScenarioResult } from '../runner.js';
-import type { TargetResult } from '../targets.js';
+import { pairedRatio, type TargetResult } from '../targets.js';
 import { cellStatus, formatRatio, formatSpread, formatValue } from './format.js';
 import { chart } from './svg.js';
 
 export interface Report {
   readonly config: Omit<Config, 'iterations'>;
   readonly machine: Machine;
-  /** Where spark-channel was loaded from: lib/ through tsx, or the built dist/cjs. */
-  readonly source: 'build' | 'tsx' | 'dist';
+  /** Which spark-channel was measured: the dist/cjs build, lib/ compiled by tsc, or lib/ through tsx. */
+  readonly source: SparkSource;
+  readonly spark?: { readonly description: string; readonly hash: string; readonly warning?: string };
+  /** `os.loadavg()` (1, 5, 15 minutes) when the run started and when it ended. */
+  readonly loadAverage?: { readonly before: readonly number[]; readonly after: readonly number[] };
   readonly seconds: number;
   readonly headline: string;
   readonly results: readonly ScenarioResult[];
@@ -73,18 +77,6 @@ function heapTable(result: ScenarioResult, peers: readonly Peer[]): string {
   return lines.join('\n');
 }
 
-function targetTable(targets: readonly TargetResult[]): string {
-  const lines = ['| target | handler | measured | limit | result |', '|---|---|---|---|---|'];
-  for (const t of targets) {
-    const verdict = t.met === undefined ? '❔ no figure' : t.met ? '✅ met' : '❌ missed';
-    const detail = t.detail === '' ? '' : ` — ${escape(t.detail)}`;
-    lines.push(
-      `| ${escape(t.target)} | ${t.kind} | ${escape(t.measured)} | ${t.limit} | ${verdict}${detail} |`,
-    );
-  }
-  return lines.join('\n');
-}
-
 function guaranteesTable(peers: readonly Peer[]): string {
   const lines = [
     '| implementation | wiring in the bench | ordering | typed replies | backpressure | cancellation | failure isolation |',
@@ -99,26 +91,131 @@ function guaranteesTable(peers: readonly Peer[]): string {
   return lines.join('\n');
 }
 
+function find(report: Report, id: string, kind: 'sync' | 'async', peer: string): Cell | undefined {
+  return report.results.find((r) => r.id === id && r.kind === kind)?.cells.find((c) => c.peer === peer);
+}
+
 function headlineText(report: Report): string {
-  const spark = (id: string, kind: 'sync' | 'async'): Cell | undefined =>
-    report.results.find((r) => r.id === id && r.kind === kind)?.cells.find((c) => c.peer === SPARK);
   const parts: string[] = [];
-  const seq = spark('sequential', 'sync');
-  const pipe = spark(report.headline, 'sync');
-  const cmd = spark('commands', 'sync');
-  const heap = spark('heap', 'sync');
+  const seq = find(report, 'sequential', 'sync', SPARK);
+  const pipe = find(report, report.headline, 'sync', SPARK);
+  const awaited = find(report, 'commands-awaited', 'sync', SPARK);
+  const fire = find(report, 'commands-fire-and-forget', 'sync', SPARK);
+  const heap = find(report, 'heap', 'sync', SPARK);
   if (seq?.median !== undefined)
     parts.push(
       `a sequential round trip costs ${formatValue(seq.median, 'µs')} (${formatRatio(seq.ratio)} the floor)`,
     );
   if (pipe?.median !== undefined)
     parts.push(`a pipelined request ${formatValue(pipe.median, 'µs')} (${formatRatio(pipe.ratio)})`);
-  if (cmd?.median !== undefined)
-    parts.push(`a command ${formatValue(cmd.median, 'µs')} (${formatRatio(cmd.ratio)})`);
+  if (awaited?.median !== undefined)
+    parts.push(`an awaited command ${formatValue(awaited.median, 'µs')} (${formatRatio(awaited.ratio)})`);
+  if (fire?.median !== undefined)
+    parts.push(`a fire-and-forget command ${formatValue(fire.median, 'µs')} (${formatRatio(fire.ratio)})`);
   if (heap?.median !== undefined)
     parts.push(`a pending request holds ${formatValue(heap.median, 'bytes')} (${formatRatio(heap.ratio)})`);
+  return `With a synchronous handler, ${parts.join('; ')}.`;
+}
+
+/** The columns of the at-a-glance table: the scenarios a reader compares first. */
+function glanceColumns(report: Report): [string, string][] {
+  return [
+    ['sequential', 'sequential request'],
+    [
+      report.headline,
+      `${(report.results.find((r) => r.id === report.headline)?.messages ?? 0).toLocaleString('en-US')} requests at once`,
+    ],
+    ['commands-awaited', 'command, send awaited'],
+    ['commands-fire-and-forget', 'command, fire-and-forget'],
+    ['clients-8', '8 client loops'],
+    ['heap', 'heap per pending request'],
+  ];
+}
+
+function glanceCell(cell: Cell | undefined, unit: string, floor: boolean): string {
+  if (cell === undefined || cell.status === 'n/a') return '—';
+  if (cell.median === undefined) return cell.status === 'failed' ? 'failed' : '—';
+  const value = unit.startsWith('bytes') ? formatValue(cell.median, unit) : formatValue(cell.median, 'µs');
+  const failed = cell.status === 'failed' ? ', failed' : '';
+  return floor ? `${value}${failed}` : `${value} (${formatRatio(cell.ratio)}${failed})`;
+}
+
+/** Every implementation measured, in one table: the median per message and the ratio to the floor. */
+function glanceTable(report: Report, peers: readonly Peer[], kind: 'sync' | 'async'): string {
+  const columns = glanceColumns(report);
+  const lines = [
+    `| implementation | ${columns.map(([, title]) => title).join(' | ')} |`,
+    `|---|${columns.map(() => '--:').join('|')}|`,
+  ];
+  for (const peer of peers) {
+    const cells = columns.map(([id]) => {
+      const result = report.results.find((r) => r.id === id && r.kind === (id === 'heap' ? 'sync' : kind));
+      return glanceCell(
+        result?.cells.find((c) => c.peer === peer.id),
+        result?.unit ?? '',
+        peer.id === FLOOR,
+      );
+    });
+    const name = peer.id === SPARK || peer.id === FLOOR ? `**${peer.label}**` : peer.label;
+    lines.push(`| ${name} | ${cells.join(' | ')} |`);
+  }
+  return lines.join('\n');
+}
+
+/** What `timeoutMs` + `signal` on every request costs: its time over the default's, paired by round. */
+function timeoutCost(report: Report): string {
+  const rows: string[] = [];
+  for (const r of report.results) {
+    if (r.group === 'commands') continue;
+    const ratio = pairedRatio(
+      r.cells.find((c) => c.peer === SPARK_TIMEOUT),
+      r.cells.find((c) => c.peer === SPARK),
+    );
+    if (ratio !== undefined)
+      rows.push(`${r.id === 'heap' ? 'heap' : `${r.id} (${r.kind})`} ${formatRatio(ratio)}`);
+  }
+  return rows.join(', ');
+}
+
+function targetTable(targets: readonly TargetResult[]): string {
+  const lines = ['| target | handler | measured | limit | result |', '|---|---|---|---|---|'];
+  for (const t of targets) {
+    const verdict = t.met === undefined ? '❔ no figure' : t.met ? '✅ met' : '❌ missed';
+    const detail = t.detail === '' ? '' : ` — ${escape(t.detail)}`;
+    lines.push(
+      `| ${escape(t.target)} | ${t.kind} | ${escape(t.measured)} | ${t.limit} | ${verdict}${detail} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** bench/targets.md: the project's internal targets, for developers (not in the user docs). */
+export function writeTargets(root: string, report: Report): void {
   const met = report.targets.filter((t) => t.met === true).length;
-  return `With a synchronous handler, ${parts.join('; ')}. **${met} of ${report.targets.length} targets met** in this run.`;
+  const doc = `# Internal performance targets
+
+<!-- Generated by \`npm run bench\` (bench/report/markdown.ts, bench/targets.ts) from bench/results/latest.json. -->
+
+For developers of spark-channel: the performance targets set in the project's issues, checked
+against the latest full run (${report.machine.date}, ${report.seconds} s, ${report.config.rounds} rounds, one
+child process per measurement; see [docs/benchmarks.md](../docs/benchmarks.md) for the method
+and the tables). They are working goals, not promises to users, which is why they live here and
+not in the docs. Ratios are to floor-queue unless said otherwise, paired round by round.
+
+**${met} of ${report.targets.length} targets met** in that run.
+
+${targetTable(report.targets)}
+
+\`npm run bench -- --report\` re-renders this file and the docs from bench/results/latest.json.
+`;
+  writeFileSync(join(root, 'bench', 'targets.md'), doc);
+}
+
+function loadText(report: Report): string {
+  const load = report.loadAverage;
+  if (load === undefined) return 'not recorded';
+  const f = (l: readonly number[]): string => l.map((v) => v.toFixed(2)).join(' / ');
+  return `${f(load.before)} at the start, ${f(load.after)} at the end (1 / 5 / 15 min, ${report.machine.cpus} CPUs)`;
 }
 
 export function writeDocs(root: string, report: Report, peers: readonly Peer[]): void {
@@ -132,36 +229,65 @@ export function writeDocs(root: string, report: Report, peers: readonly Peer[]):
     else groups.push([r.id, [r]]);
   }
   const heap = report.results.find((r) => r.group === 'heap');
-  const notesFile = join(root, 'bench', 'notes.md');
-  const notes = existsSync(notesFile) ? readFileSync(notesFile, 'utf8').trim() : '';
+  const read = (file: string): string => {
+    const path = join(root, 'bench', file);
+    return existsSync(path) ? readFileSync(path, 'utf8').trim() : '';
+  };
+  const notes = read('notes.md');
+  const harness = read('harness.md');
   const sizes = config.pipelined.map((n) => n.toLocaleString('en-US')).join(' / ');
+  const n = (v: number): string => v.toLocaleString('en-US');
+  const measured =
+    report.spark?.description ??
+    {
+      dist: 'dist/cjs',
+      build: 'lib/ compiled by tsc as the package build does (CommonJS)',
+      tsx: 'lib/ through tsx',
+    }[report.source];
 
   const doc = `# Benchmarks
 
-<!-- Generated by \`npm run bench\` (bench/report/markdown.ts); edit bench/notes.md for the analysis, not this file. -->
+<!-- Generated by \`npm run bench\` (bench/report/markdown.ts); edit bench/notes.md (profile analysis) or bench/harness.md (how the harness changed), not this file. -->
 
-spark-channel side by side with a hand-written floor and the usual alternatives, measured in one
-run on one machine. Every ratio is to **floor-queue** in the same run. ${headlineText(report)}
+spark-channel side by side with a hand-written floor and the usual alternatives, on one machine.
+Every implementation runs alone, in a child process of its own, once per round (${config.rounds} rounds, the
+order rotated each round); every ratio is to **floor-queue**, taken within each round and then
+the median over the rounds. ${headlineText(report)}
 
 ![Cost relative to floor-queue, log scale](benchmarks.svg)
 
-## Targets
+## At a glance
 
-Computed from this run by bench/targets.ts (the issue's targets, ratios to floor-queue unless said otherwise).
+Median cost per message, and in brackets the ratio to floor-queue (lower is better for both),
+with a synchronous handler:
 
-${targetTable(report.targets)}
+${glanceTable(report, peers, 'sync')}
+
+With an asynchronous handler (an \`async\` function):
+
+${glanceTable(report, peers, 'async')}
+
+The faster rows (eventemitter3 with correlation ids, @nestjs/cqrs, the direct call) give no
+mailbox: an asynchronous handler's messages overlap, nothing queues, nothing waits for room,
+nothing can be cancelled (see [what each implementation guarantees](#what-each-implementation-guarantees)).
+A timeout and an \`AbortSignal\` on every request cost, against spark-channel's default options
+(paired by round): ${timeoutCost(report)}.
+
+## What changed in the harness, and why
+
+${harness === '' ? '_No notes on the harness (bench/harness.md) yet._' : harness}
 
 ## Results
 
-Medians per message, the spread (half the interquartile range, relative to the median) and the
-ratio to floor-queue (the median of the round-by-round ratios). “n/a” rows do not apply to that
-implementation; “failed” rows lost messages or crashed (the run records them and goes on).
+Medians per message over every sample of every round, the spread (half the interquartile range,
+relative to the median) and the ratio to floor-queue (the median of the round-by-round ratios).
+“n/a” rows do not apply to that implementation; “failed” rows lost messages or crashed (the run
+records them and goes on).
 
 ${groups
   .map(([, rs]) => {
     const first = rs[0]!;
-    const title = first.title.replace(/^Pipelined: /, 'Pipelined: ');
-    return `### ${title}\n\n${first.unit}.\n\n${scenarioTable(rs, peers)}`;
+    return `### ${first.title}\n\n${first.unit}.\n\n${scenarioTable(rs, peers)}`;
   })
   .join('\n\n')}
 ${
@@ -170,7 +296,7 @@ ${
     : `
 ### ${heap.title}
 
-Measured with \`--expose-gc\`: full GCs, heap used, ${heap.messages.toLocaleString('en-US')} requests sent while the handler is
+Measured in a child process under \`--expose-gc\`, one per sample: full GCs, heap used, ${n(heap.messages)} requests sent while the handler is
 blocked on an earlier one, full GCs, heap used again; then the handler is released and every
 request must be answered (in order, with the right answer) or the implementation fails.
 Implementations without a mailbox run each request at once, so nothing queues.
@@ -191,44 +317,59 @@ ${notes === '' ? '_No profile notes (bench/notes.md) yet._' : notes}
 | memory | ${m.memoryGiB} GiB |
 | OS | ${m.os} |
 | Node | ${m.node} (V8 ${m.v8}) |
-| spark-channel | ${m.versions['spark-channel']}, commit ${m.commit}, measured from ${{ build: 'lib/ compiled by tsc as the package build does (CommonJS)', tsx: 'lib/ through tsx', dist: 'dist/cjs' }[report.source]} |
+| spark-channel | ${m.versions['spark-channel']}, commit ${m.commit}; measured: ${escape(measured)}${report.spark === undefined ? '' : `, sha256 ${report.spark.hash}`}${report.spark?.warning === undefined ? '' : ` (${escape(report.spark.warning)})`} |
 | versions | ${Object.entries(m.versions)
     .filter(([k]) => k !== 'spark-channel')
     .map(([k, v]) => `${k} ${v}`)
     .join(', ')} |
+| load average | ${loadText(report)} |
 | run time | ${report.seconds} s |
 
-The machine is shared (other work may run beside the bench): read the spreads, and compare
-ratios, which are taken round by round so a noisy moment hits every implementation alike.
+The machine is shared: other work (other engineers' test runs) may run beside the bench, and
+the load average above says how much. Read the spreads, and compare ratios, which are paired
+within a round so a noisy moment hits every implementation of that round alike.
 
-## Method
+## How it is measured
 
-- **Harness: tinybench.** Chosen over mitata because every sample here is an asynchronous batch
-  (thousands of awaited requests) that has to be checked and timed precisely: tinybench runs
-  async tasks natively with \`beforeEach\`/warm-up hooks, lets a task report its own duration
-  (\`overriddenDuration\`, so answer checks stay out of the timing) and hands back the raw
-  samples, which the bench needs to interleave implementations and pair their rounds. mitata
-  shines at nanosecond-scale synchronous loops and prints its own report; neither is needed here.
-- **Samples are batches.** One sample is ${config.sequential.toLocaleString('en-US')} sequential round trips, or one pipelined batch
-  (${sizes} requests issued at once, then \`Promise.all\`), or ${config.commands.toLocaleString('en-US')} commands then a drain,
-  or ${config.perClient.toLocaleString('en-US')} sequential requests in each of 8 concurrent client loops. The tables divide by the
-  batch size, so timer resolution and harness overhead vanish.
-- **Interleaved rounds.** ${config.rounds} rounds; each round runs every implementation, in an order
-  rotated per round, so slow drifts of a shared machine hit all of them. Ratios to floor-queue
-  are taken within each round, then the median is reported.
-- **Warm-up.** ${config.warmupMessages.first.toLocaleString('en-US')} untimed messages per implementation before its first round, ${config.warmupMessages.later.toLocaleString('en-US')} before
-  each later one: V8 needs tens of thousands of messages to optimise an RxJS-based path, and a
-  major GC caused by another implementation can deoptimise it again (see below).
-- **No forced GC between samples.** A full GC deoptimises any optimised code that embeds an
-  object the GC frees (V8's “weak objects” deopt), which hits RxJS-heavy paths hard: forcing one
-  before each sample measured re-warm-up, not steady state. GC the samples cause themselves is
-  part of their cost. Only the heap scenario forces GCs.
+- **One process per measurement.** \`npm run bench\` (bench/index.ts) only orchestrates: for each
+  scenario, handler kind and round it starts one child process per implementation
+  (\`node .tmp/bench-js/child.js --peer=… --scenario=… --kind=…\`), which loads that
+  implementation's module and nothing else, warms it up, takes its samples and reports them as one
+  line of JSON. No implementation shares an engine, an inline cache, a heap or a GC history with
+  another. The harness is bench/ transpiled by TypeScript to plain CommonJS (no tsx loader in the
+  measured process); spark-channel is ${escape(measured)}.
+- **Rounds, rotated and paired.** ${config.rounds} rounds; each round runs every implementation once, the
+  order rotated by one each round, so a slow drift of a shared machine hits all of them. The
+  ratio to floor-queue is taken within each round (this round's median over floor-queue's median
+  in the same round), and the median of those per-round ratios is reported; the tables also give
+  the medians of the raw times.
+- **Warm-up in every process.** Each child runs ${n(config.warmupMessages)} untimed messages (at most ${n(config.warmupMs)} ms of
+  them, for the slow implementations) before its samples: in a fresh process the cost per message
+  only settles after 75,000 (floor-queue) to 150,000 (spark-channel) messages.
+- **Samples are batches.** One sample is ${n(config.sequential)} sequential round trips, or one pipelined batch
+  (${sizes} requests issued at once, then \`Promise.all\`), or ${n(config.commands)} commands (each send awaited,
+  or fire-and-forget) then one drain, or ${n(config.perClient)} sequential requests in each of 8 concurrent client
+  loops. The tables divide by the batch size, so timer resolution and per-sample harness overhead
+  vanish; tinybench runs the samples, each timing itself (\`overriddenDuration\`) so the answer checks
+  stay out of the timing. Inside a sample the harness adds only what every implementation pays
+  alike: the next message number, one call through the bench's \`Bus\` wrapper, the answer check.
+- **Two command scenarios.** *Each send awaited*: \`await bus.command(m)\` before the next, awaiting
+  what the implementation's send returns (spark-channel's \`sendCommand\` resolves once the channel
+  accepted the command; p-queue's \`add\`, emittery's \`emit\` and Nest's \`execute\` only once the
+  handler finished; floor-queue, eventemitter3 and the textbook server return nothing, so that
+  is one microtask turn). *Fire-and-forget*: the sends are not awaited and nothing is done with
+  what they return; one drain at the end waits until every command was handled.
+- **No forced GC between samples.** A full GC deoptimises optimised code that embeds an object the
+  GC frees (V8's “weak objects” deopt), which hits RxJS-heavy paths hard: forcing one before each
+  sample measured re-warm-up, not steady state. GC the samples cause themselves is part of their
+  cost. Only the heap scenario forces GCs.
 - **Every answer checked.** A message is \`seq × 8 + client\`; the handler checks each client's
   messages arrive in send order, every request must answer \`message + 1\`, and after each sample
   the count handled must equal the count sent. A wrong answer, a lost or reordered message fails
   the run (exit code 1), as does any failure of spark-channel or the floor. A peer that stalls
-  (no message handled for a while with some still unanswered) is recorded as failed and dropped
-  from that scenario: that is how the textbook RxJS server's stack overflow shows up.
+  (no message handled for a while with some still unanswered) or whose process crashes is
+  recorded as failed and not run again in that scenario: that is how the textbook RxJS server's
+  stack overflow shows up.
 - **Handlers.** The sync handler returns \`message + 1\`; the async one is an \`async\` function
   returning it (so its completion is a resolved promise). Both do the same checks.
 
@@ -239,14 +380,17 @@ ${guaranteesTable(peers)}
 ## Reproduce
 
 \`\`\`sh
-npm run bench                 # the full run: tables on stdout, bench/results/latest.json, this file and docs/benchmarks.svg
-npm run bench -- --quick      # small sizes, few samples: proves the bench works (CI); writes bench/results/quick.tmp.json
-npm run bench -- --only=spark-channel,p-queue   # floor-queue plus a subset; does not touch the docs
-npm run bench -- --profile    # CPU profile of spark-channel's sequential and pipelined runs (see below)
+npm run build                 # the bench measures dist/cjs, the build users get (without one: lib/ compiled by tsc)
+npm run bench                 # the full run: tables on stdout, bench/results/latest.json, bench/targets.md, this file and docs/benchmarks.svg
+npm run bench -- --quick      # small sizes, 2 rounds: proves every implementation answers right and in order (CI)
+npm run bench -- --only=spark-channel,p-queue --scenario=sequential --kind=sync   # a subset; does not touch the docs
+npm run bench -- --profile    # CPU and allocation profiles of spark-channel, one child process each
+npm run bench -- --help       # every flag
 \`\`\`
 
-The bench re-runs itself under \`node --expose-gc\` (the heap scenario needs it). CI runs only
-\`--quick\` and checks that it completes: no thresholds there, shared CI machines are too noisy.
+CI runs only \`--quick\` and checks that it completes: no thresholds there, shared CI machines are
+too noisy. The project's internal performance targets are checked against each full run in
+[bench/targets.md](../bench/targets.md), for developers.
 `;
   writeFileSync(join(root, 'docs', 'benchmarks.md'), doc);
 }

@@ -25,7 +25,7 @@ function color(peer: Peer): string {
 }
 
 export function chart(results: readonly ScenarioResult[], peers: readonly Peer[], headline: string): string {
-  const panels = ['sequential', headline, 'commands', 'clients-8']
+  const panels = ['sequential', headline, 'commands-awaited', 'commands-fire-and-forget', 'clients-8']
     .flatMap((id) =>
       (['sync', 'async'] as const).map((kind) => results.find((r) => r.id === id && r.kind === kind)),
     )
@@ -44,7 +44,7 @@ export function chart(results: readonly ScenarioResult[], peers: readonly Peer[]
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="#ffffff"/>`,
     `<text x="${GAP}" y="24" font-size="15" font-weight="600">Cost relative to floor-queue (log scale; lower is better)</text>`,
-    `<text x="${GAP}" y="40" fill="#495057">median per message in one run; orange: spark-channel, dark: floor-queue, blue: peers, grey: direct call</text>`,
+    `<text x="${GAP}" y="40" fill="#495057">median of per-round ratios, one process per measurement; orange: spark-channel, dark: floor-queue, blue: peers, grey: direct call</text>`,
   ];
   panels.forEach((result, i) => {
     const px = GAP + (i % 2) * (PANEL_W + GAP);
