@@ -8,6 +8,7 @@
  *
  *   npm run bench                  full run (part of the whole bench)
  *   npm run bench -- --quick       small sizes (CI)
+ *   npx tsx bench/observability.ts --help
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,13 +16,26 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import type * as Lib from '../lib/index.js';
+import { parseCli } from './cli.js';
 import { newest } from './newest.js';
 import { median, quantile, spread } from './stats.js';
 
 /** The last commit before lifecycle events, dead letters and instrumentation (issue 8). */
 const BEFORE = '85232c9';
 const root = join(__dirname, '..');
-const quick = process.argv.includes('--quick');
+const { quick } = parseCli(
+  'bench/observability.ts',
+  `usage: npx tsx bench/observability.ts [--quick]
+
+What lifecycle events and instrumentation cost: spark-channel before they existed (commit
+${BEFORE}), today's code with nobody listening, with events$ subscribed, with a no-op instrument,
+and subscribed then unsubscribed. Writes bench/results/observability.json (full run only).
+
+  --quick     small sizes (CI); writes bench/results/observability.tmp.json
+  -h, --help  this text
+`,
+  { quick: { type: 'boolean', default: false } },
+);
 const tmp = join(root, '.tmp', 'bench-observability');
 
 /** Compiles a lib/ directory as the package build does (CommonJS), unless it is up to date. */

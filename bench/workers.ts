@@ -1,7 +1,7 @@
 /**
  * spark-channel/worker: what the worker hop buys and what it costs, on this machine.
  *
- *   npx tsx bench/workers.ts            (or with --quick for a short run)
+ *   npx tsx bench/workers.ts            (or with --quick for a short run; --help for usage)
  *
  * 1. Speed-up: a CPU-heavy handler (PBKDF2-SHA256) answering a batch of requests on the main
  *    thread, on 1 worker thread and on 2 (`concurrency: 2`).
@@ -18,8 +18,20 @@ import { Worker } from 'node:worker_threads';
 
 import { spawnModule } from '../lib/index.js';
 import { spawnWorkerModule } from '../lib/worker/index.js';
+import { parseCli } from './cli.js';
 
-const quick = process.argv.includes('--quick');
+const { quick } = parseCli(
+  'bench/workers.ts',
+  `usage: npx tsx bench/workers.ts [--quick]
+
+What the worker hop buys and costs: PBKDF2 hashes on the main thread and on 1 and 2 worker
+threads, and an echo request's round trip between threads. Writes bench/results/workers.json.
+
+  --quick     fewer hashes and echoes (CI)
+  -h, --help  this text
+`,
+  { quick: { type: 'boolean', default: false } },
+);
 const HASHES = quick ? 8 : 32;
 const ITERATIONS = 100_000;
 const ECHOES = quick ? 500 : 5_000;

@@ -3,26 +3,96 @@
  * heap as it goes. Fails (exit 1) if any request is lost, settles twice, or gets an
  * unexplained outcome.
  *
- *   npm run soak                 # 60 s
- *   npm run soak -- --seconds 10 # shorter
- *   npm run soak -- --watch      # with every module's events$ and deadLetters$ watched, checked
- *                                # against what the callers saw
+ *   npm run soak                    # 60 s
+ *   npm run soak -- --seconds=10    # shorter (`--seconds 10` too)
+ *   npm run soak -- --watch         # with every module's events$ and deadLetters$ watched, checked
+ *                                   # against what the callers saw
+ *   npm run soak -- --help          # every flag
+ *
+ * Flags are parsed by `node:util` parseArgs, strictly: an unknown flag or a bad value is refused
+ * with a message and exit code 2.
  */
+import { parseArgs } from 'node:util';
+
 import { map, Observable, throwError, timer } from 'rxjs';
 
 import { SparkChannelError, spawnModule } from '../lib/index.js';
 
-const arg = (name: string, fallback: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  const value = i === -1 ? Number.NaN : Number(process.argv[i + 1]);
-  return Number.isFinite(value) && value > 0 ? value : fallback;
-};
-const seconds = arg('seconds', 60);
-const watch = process.argv.includes('--watch');
-const producers = arg('producers', 8);
+const USAGE = `usage: npm run soak -- [flags]
+
+Millions of mixed requests and commands with random faults against three modules (plain;
+bounded with concurrency 4; keyed with concurrency 2), for a set time. Exits 1 if a request is
+lost, settles twice or gets an unexplained outcome.
+
+  --seconds=<n>    how long to run (default 60; checked once a second)
+  --producers=<n>  concurrent producer loops (default 8)
+  --seed=<n>       PRNG seed, to replay a run (default ${0x5eed})
+  --watch          also watch every module's events$ and deadLetters$ and check them
+                   against what the callers saw
+  -h, --help       this text
+
+Flags go after \`--\` (npm keeps the ones before it for itself).
+`;
+
+function refuse(message: string): never {
+  process.stderr.write(`soak: ${message}\nRun with --help for usage.\n`);
+  process.exit(2);
+}
+
+function parseFlags(): { seconds: number; producers: number; seed: number; watch: boolean } {
+  let values: { seconds?: string; producers?: string; seed?: string; watch?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        seconds: { type: 'string' },
+        producers: { type: 'string' },
+        seed: { type: 'string' },
+        watch: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error: unknown) {
+    refuse(error instanceof Error ? error.message : String(error));
+  }
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  // `npm run soak --seconds=2` (no `--`) hands the flag to npm, which keeps it as config.
+  for (const flag of ['seconds', 'producers', 'seed', 'watch'] as const) {
+    const npm = process.env[`npm_config_${flag}`];
+    if (npm !== undefined && values[flag] === undefined) {
+      refuse(
+        `npm took --${flag} for itself; pass flags after \`--\`: npm run soak -- --${flag}${npm === 'true' ? '' : `=${npm}`}`,
+      );
+    }
+  }
+  const number = (flag: string, value: string | undefined, fallback: number, integer: boolean): number => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    const ok = value.trim() !== '' && Number.isFinite(n) && (integer ? Number.isInteger(n) : true);
+    if (!ok || (flag === 'seed' ? n < 0 : n <= 0)) {
+      refuse(
+        `--${flag} must be a ${flag === 'seed' ? 'non-negative integer' : integer ? 'positive integer' : 'positive number'}, got '${value}'`,
+      );
+    }
+    return n;
+  };
+  return {
+    seconds: number('seconds', values.seconds, 60, false),
+    producers: number('producers', values.producers, 8, true),
+    seed: number('seed', values.seed, 0x5eed, true),
+    watch: values.watch === true,
+  };
+}
+
+const flags = parseFlags();
+const { seconds, watch, producers } = flags;
 
 // A small fast PRNG, so a run can be replayed with --seed.
-let seed = arg('seed', 0x5eed) >>> 0;
+let seed = flags.seed >>> 0;
 const random = (): number => {
   seed = (seed + 0x6d2b79f5) >>> 0;
   let t = seed;
