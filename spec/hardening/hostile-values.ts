@@ -35,6 +35,8 @@ export interface Invocation {
   /** The value the handler answered with or failed with, once it is known. */
   produced?: unknown;
   probe?: ObservableProbe;
+  /** Stops the handler's own server (for behaviours that do). */
+  stop?: () => void;
 }
 
 /** Everything the hostile values of one run did: what they threw, their observables, their timers. */
@@ -915,6 +917,8 @@ export class Behaviour {
     readonly burst = false,
     /** An observable that never completes (a command waits for completion: it then never ends). */
     readonly endless = false,
+    /** Stops its own server from inside the handler. */
+    readonly stops = false,
   ) {}
 
   [fc.toStringMethod](): string {
@@ -944,14 +948,11 @@ const answerArb: fc.Arbitrary<Recipe> = fc.oneof(
 const answering = fc
   .tuple(fc.constantFrom('return', 'resolve', 'delayed-resolve', 'of', 'burst', 'async-of'), answerArb)
   .map(([shape, v]) => {
-    const awaited = shape === 'return' || shape === 'resolve' || shape === 'delayed-resolve';
+    // A handler's result is looked at (promise? observable?) before it is an answer, and so is an
+    // observable's first value (a thenable is adopted, as the caller's promise would adopt it):
+    // a hostile value may then fail, or never settle.
     const outcome: Outcome =
-      // a handler's return value is looked at (promise? observable?) before it is an answer
-      awaited && v.meta.hangs === true
-        ? { kind: 'maybe-hang' }
-        : awaited && v.meta.plain !== true
-          ? { kind: 'any' }
-          : valueOf(v);
+      v.meta.hangs === true ? { kind: 'maybe-hang' } : v.meta.plain !== true ? { kind: 'any' } : valueOf(v);
     return new Behaviour(
       `${shape}(${v.label})`,
       outcome,
@@ -1184,3 +1185,33 @@ export const behaviourArb: fc.Arbitrary<Behaviour> = fc.oneof(
   { weight: 2, arbitrary: hangingArb },
   { weight: 3, arbitrary: oddArb },
 );
+
+/** Behaviours that stop their own server from inside the handler, then answer, fail or hang. */
+export const stoppingBehaviourArb: fc.Arbitrary<Behaviour> = fc
+  .tuple(fc.constantFrom('return', 'throw', 'reject-later', 'hang', 'observable'), anyValueArb)
+  .map(
+    ([then, v]) =>
+      new Behaviour(
+        `server.stop() inside the handler, then ${then}(${v.label})`,
+        { kind: 'any' },
+        (l, inv) => {
+          inv.stop?.();
+          const value = v.make(l);
+          switch (then) {
+            case 'return':
+              return value;
+            case 'throw':
+              throw failing(l, inv, value);
+            case 'reject-later':
+              return new Promise((_, reject) => l.later(1, () => reject(failing(l, inv, value))));
+            case 'hang':
+              return new Promise(() => undefined);
+            case 'observable':
+              return probed((inv.probe = l.observable('after stop')), (sink) => sink.next(value));
+          }
+        },
+        false,
+        false,
+        true,
+      ),
+  );
