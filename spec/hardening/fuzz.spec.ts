@@ -465,7 +465,37 @@ const moduleSetupArb: fc.Arbitrary<ModuleSetup> = fc.record({
   key: fc.constantFrom<ModuleSetup['key']>('none', 'none', 'identity', 'constant', 'revoked'),
 });
 
-function spawn(run: Run, setup: ModuleSetup, behave: (invocation: Invocation) => unknown): Module {
+/** Extra module options of the programs: the module's clock and a rate limit. */
+interface ProgramSetup {
+  /** The clock of the server and dispatcher: real, one whose now() throws, NaN, stuck, or one that never runs anything. */
+  readonly clock: 'default' | 'now-throws' | 'nan' | 'stuck' | 'never-runs';
+  readonly rateLimit: { readonly limit: number; readonly intervalMs: number } | undefined;
+}
+
+function clockOf(l: Ledger, clock: ProgramSetup['clock']): object | undefined {
+  switch (clock) {
+    case 'default':
+      return undefined;
+    case 'now-throws':
+      return {
+        now: () => boom(l, 'error', 'scheduler.now'),
+        schedule: asyncScheduler.schedule.bind(asyncScheduler),
+      };
+    case 'nan':
+      return { now: () => NaN, schedule: asyncScheduler.schedule.bind(asyncScheduler) };
+    case 'stuck':
+      return { now: () => 0, schedule: asyncScheduler.schedule.bind(asyncScheduler) };
+    case 'never-runs':
+      return { now: () => Date.now(), schedule: () => ({ unsubscribe: () => undefined, closed: false }) };
+  }
+}
+
+function spawn(
+  run: Run,
+  setup: ModuleSetup,
+  behave: (invocation: Invocation) => unknown,
+  extra: ProgramSetup = { clock: 'default', rateLimit: undefined },
+): Module {
   const l = run.ledger;
   const handle = (kind: 'request' | 'command', message: unknown, context: Invocation['context']): unknown => {
     if (message === OK) return 'ok';
@@ -489,6 +519,8 @@ function spawn(run: Run, setup: ModuleSetup, behave: (invocation: Invocation) =>
     ...(setup.capacity === undefined ? {} : { capacity: setup.capacity }),
     ...(setup.instrument ? { instrument } : {}),
     ...(setup.key === 'none' ? {} : { key: keyFunction(setup.key) }),
+    ...(extra.clock === 'default' ? {} : { scheduler: clockOf(l, extra.clock) as typeof asyncScheduler }),
+    ...(extra.rateLimit === undefined ? {} : { rateLimit: extra.rateLimit }),
   });
   run.servers.push(server);
   const errors: ModuleError<unknown, unknown>[] = [];
@@ -1761,7 +1793,13 @@ type Op =
   | { readonly op: 'stop' }
   | { readonly op: 'drain'; readonly deadline: Recipe }
   | { readonly op: 'tick'; readonly ms: number }
-  | { readonly op: 'probe' };
+  | { readonly op: 'probe' }
+  | {
+      readonly op: 'shared-signal';
+      readonly via: 'request' | 'requestResult' | 'request$';
+      readonly message: Recipe;
+    }
+  | { readonly op: 'abort-shared' };
 
 const envelopeArb: fc.Arbitrary<Recipe> = fc.oneof(
   {
@@ -1935,16 +1973,51 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   },
   { weight: 2, arbitrary: fc.record({ op: fc.constant('tick' as const), ms: fc.nat(2) }) },
   { weight: 1, arbitrary: fc.constant({ op: 'probe' as const }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      op: fc.constant('shared-signal' as const),
+      via: fc.constantFrom('request' as const, 'requestResult' as const, 'request$' as const),
+      message: anyValueArb,
+    }),
+  },
+  { weight: 1, arbitrary: fc.constant({ op: 'abort-shared' as const }) },
 );
 
 interface Program {
   readonly setup: ModuleSetup;
+  readonly extra: ProgramSetup;
+  /** One signal several requests share; its addEventListener or constructor may throw once. */
+  readonly shared: 'real' | 'addEventListener-throws-once' | 'constructor-throws-once';
   readonly script: Behaviour[];
   readonly ops: Op[];
 }
 
 const programArb: fc.Arbitrary<Program> = fc.record({
   setup: moduleSetupArb,
+  extra: fc.record({
+    clock: fc.constantFrom<ProgramSetup['clock']>(
+      'default',
+      'default',
+      'default',
+      'now-throws',
+      'nan',
+      'stuck',
+      'never-runs',
+    ),
+    rateLimit: fc.option(
+      fc.record({ limit: fc.integer({ min: 1, max: 2 }), intervalMs: fc.integer({ min: 1, max: 3 }) }),
+      {
+        nil: undefined,
+        freq: 3,
+      },
+    ),
+  }),
+  shared: fc.constantFrom<Program['shared']>(
+    'real',
+    'addEventListener-throws-once',
+    'constructor-throws-once',
+  ),
   script: fc.array(
     fc.oneof({ weight: 12, arbitrary: behaviourArb }, { weight: 1, arbitrary: stoppingBehaviourArb }),
     { minLength: 1, maxLength: 4 },
@@ -1956,28 +2029,80 @@ const programArb: fc.Arbitrary<Program> = fc.record({
 const cancellable = (token: unknown): boolean =>
   safely(() => typeof (token as { cancel?: unknown } | null)?.cancel === 'function', false);
 
+/** The programs' shared signal: real, or with an own addEventListener or constructor that throws once. */
+function sharedSignal(
+  l: Ledger,
+  controller: AbortController,
+  kind: Program['shared'],
+): { signal: AbortSignal; abort: () => void } {
+  const signal = controller.signal;
+  let first = true;
+  let aborting = false; // our own abort() reads the constructor too: it must work
+  const abort = (): void => {
+    aborting = true;
+    try {
+      controller.abort(thrownValue(l, 'error', 'shared abort reason'));
+    } finally {
+      aborting = false;
+    }
+  };
+  const once = (where: string): void => {
+    if (!first || aborting) return;
+    first = false;
+    boom(l, 'error', where);
+  };
+  if (kind === 'addEventListener-throws-once') {
+    const original = signal.addEventListener.bind(signal);
+    Object.defineProperty(signal, 'addEventListener', {
+      value: (...args: Parameters<AbortSignal['addEventListener']>) => {
+        once('shared signal addEventListener (first call)');
+        original(...args);
+      },
+    });
+  } else if (kind === 'constructor-throws-once') {
+    Object.defineProperty(signal, 'constructor', {
+      get: () => {
+        once('shared signal constructor (first read)');
+        return AbortSignal;
+      },
+      configurable: true,
+    });
+  }
+  return { signal, abort };
+}
+
 async function program(input: Program): Promise<void> {
   let stopping = false; // a stop, a drain, a Shutdown, or a handler that stops its server
   const l = new Ledger();
   const run = new Run(l);
   let calls = 0;
   let blocking = 0; // handlers that keep their slot until the server stops
-  const module = spawn(run, input.setup, (invocation) => {
-    const behaviour = input.script[calls++ % input.script.length] as Behaviour;
-    if (behaviour.stops) stopping = true;
-    const kind = behaviour.outcome.kind;
-    if (
-      kind === 'hang-promise' ||
-      kind === 'maybe-hang' ||
-      (invocation.kind === 'command' && (kind.startsWith('hang') || behaviour.endless))
-    )
-      blocking++;
-    if (invocation.kind === 'request' && (kind === 'hang-observable' || kind === 'hang-abortable'))
-      blocking++; // unless its caller gives up
-    return behaviour.run(l, invocation);
-  });
+  const module = spawn(
+    run,
+    input.setup,
+    (invocation) => {
+      const behaviour = input.script[calls++ % input.script.length] as Behaviour;
+      if (behaviour.stops) stopping = true;
+      const kind = behaviour.outcome.kind;
+      if (
+        kind === 'hang-promise' ||
+        kind === 'maybe-hang' ||
+        (invocation.kind === 'command' && (kind.startsWith('hang') || behaviour.endless))
+      )
+        blocking++;
+      if (invocation.kind === 'request' && (kind === 'hang-observable' || kind === 'hang-abortable'))
+        blocking++; // unless its caller gives up
+      return behaviour.run(l, invocation);
+    },
+    input.extra,
+  );
   const { dispatcher, server } = module;
   const channel = dispatcher.sender;
+  const controller = new AbortController();
+  const { signal: shared, abort: abortShared } = sharedSignal(l, controller, input.shared);
+  /** Requests on the shared signal, and whether each was sent before it aborted. */
+  const onShared: { settled: () => boolean; what: string }[] = [];
+  let sharedAborted = false;
 
   for (const [i, o] of input.ops.entries()) {
     const at = `op ${i} (${o.op})`;
@@ -2055,6 +2180,25 @@ async function program(input: Program): Promise<void> {
       case 'tick':
         await (o.ms === 0 ? macrotask() : sleep(o.ms));
         break;
+      case 'shared-signal': {
+        const message = o.message.make(l);
+        const what = `${at} ${o.via} on the shared signal`;
+        if (o.via === 'request$') {
+          const s = run.subscribe(what, () => dispatcher.request$(message, { signal: shared }));
+          onShared.push({ what, settled: () => s.ended !== undefined || s.unsubscribed });
+        } else {
+          const t =
+            o.via === 'request'
+              ? run.promise(what, () => dispatcher.request(message, { signal: shared }))
+              : run.promise(what, () => dispatcher.requestResult(message, { signal: shared }), true);
+          onShared.push({ what, settled: () => t === undefined || t.outcome !== undefined });
+        }
+        break;
+      }
+      case 'abort-shared':
+        sharedAborted = true;
+        abortShared();
+        break;
       case 'probe':
         if (!stopping && blocking < module.concurrency) {
           const t = run.promise(`${at} probe request`, () => dispatcher.request(OK));
@@ -2064,6 +2208,19 @@ async function program(input: Program): Promise<void> {
     }
   }
   await macrotask();
+  // A request whose signal aborted rejects with CANCELLED at once, however busy the module is.
+  if (sharedAborted && !(await waitFor(() => onShared.every((r) => r.settled()), BOUND_MS))) {
+    run.fail(
+      `(b) requests on an aborted signal still pending after ${BOUND_MS} ms: ${onShared
+        .filter((r) => !r.settled())
+        .map((r) => r.what)
+        .join('; ')}`,
+    );
+  }
+  // Sends held back by the rate limit reach the module first (they may start handlers that block).
+  const limit = input.extra.rateLimit;
+  if (limit !== undefined && input.extra.clock === 'default')
+    await sleep((Math.ceil(input.ops.length / limit.limit) + 1) * limit.intervalMs + 2);
   // Let what was sent start (a handler that blocks its slot for good is known once it started).
   await waitFor(() => {
     const stats = server.stats();
@@ -2073,7 +2230,11 @@ async function program(input: Program): Promise<void> {
   }, BOUND_MS);
   // (c): nothing stopped the server, so it still answers (unless every slot is legitimately busy)
   if (!stopping && !server.isRunning) run.fail('(c) the server stopped although no op stopped it');
-  if (!stopping && server.isRunning && blocking < module.concurrency)
+  // a rate limit on a clock that never moves on lets nothing more through: no probe then
+  const throttled = input.extra.rateLimit !== undefined && input.extra.clock !== 'default';
+  // a handler that stops its server may still be on its way (queued or rate-limited)
+  const mayStop = input.script.some((b) => b.stops);
+  if (!stopping && !mayStop && server.isRunning && blocking < module.concurrency && !throttled)
     await probeAnswers(run, module, 'after the program');
   for (const t of run.tracked) {
     if (t.outcome?.status === 'rejected') run.checkError(t.what, t.outcome.error);
