@@ -1,7 +1,7 @@
 // Per token: an AsyncSubject, an AbortController (and its signal), the cancelled$ Observable.
 // Per child, besides: a WeakRef and a FinalizationRegistry cell in its parent, and a WeakMap
 // entry tying its signal to it.
-import { AsyncSubject, Observable } from 'rxjs';
+import { AsyncSubject, Observable, type Subscription } from 'rxjs';
 
 /**
  * The loose cancellation contract of the Rust crate: anything with `cancel()`. A module's token
@@ -22,6 +22,12 @@ export const kChildCount = Symbol('spark-channel.childCount');
 const owners = new WeakMap<AbortSignal, SparkChannelCancellationToken>();
 
 let isToken: (value: unknown) => boolean;
+let watchToken: (token: SparkChannelCancellationToken, onCancel: () => void) => Subscription;
+
+/** Calls `onCancel` when `token` (a real one, see {@link isCancellationToken}) is cancelled. */
+export function onTokenCancelled(token: SparkChannelCancellationToken, onCancel: () => void): Subscription {
+  return watchToken(token, onCancel);
+}
 
 /** Whether `value` is a real token of this copy of the library (never a Proxy of one). */
 export function isCancellationToken(value: unknown): value is SparkChannelCancellationToken {
@@ -51,6 +57,8 @@ export class SparkChannelCancellationToken implements SparkChannelCancellationTr
     // A private-field check, not `instanceof`: a Proxy of a token passes `instanceof`, then
     // throws on every read.
     isToken = (value) => typeof value === 'object' && value !== null && #controller in value;
+    // Through the private field: a subclass may have replaced the public `cancelled$`.
+    watchToken = (token, onCancel) => token.#cancelled$.subscribe(onCancel);
   }
   /** Every child not yet cancelled, weakly: a child nobody can observe any more may be collected. */
   #children: Set<WeakRef<SparkChannelCancellationToken>> | undefined;
@@ -65,8 +73,7 @@ export class SparkChannelCancellationToken implements SparkChannelCancellationTr
   /** Whether `owners` ties the signal to this token: done when the signal is first handed out. */
   #signalOwned = false;
 
-  /** Emits once when the token is cancelled, then completes; a late subscriber still gets it. */
-  readonly cancelled$: Observable<void> = new Observable<void>((subscriber) => {
+  readonly #cancelled$ = new Observable<void>((subscriber) => {
     // A subscriber only holds the subject: while one waits, the token must stay reachable from
     // its parent, or nobody would be left to cancel it.
     const counted = !this.isCancelled;
@@ -74,6 +81,9 @@ export class SparkChannelCancellationToken implements SparkChannelCancellationTr
     this.#cancelled.subscribe(subscriber);
     return counted ? () => this.#release() : undefined;
   });
+
+  /** Emits once when the token is cancelled, then completes; a late subscriber still gets it. */
+  readonly cancelled$: Observable<void> = this.#cancelled$;
 
   /** Aborted when the token is cancelled. */
   get signal(): AbortSignal {

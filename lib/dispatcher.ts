@@ -260,7 +260,14 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     const limiter = this.#limiter;
     // Closed or full refuses first, so a refused send never takes a rate-limit slot.
     if (limiter === undefined || !this.sender[kHasRoom]) return this.sender.trySend(command);
-    if (!limiter.tryAcquire()) {
+    let acquired: boolean;
+    try {
+      acquired = limiter.tryAcquire();
+    } catch (error: unknown) {
+      // The clock is the user's (the `scheduler` option): its `now()` threw.
+      throw failure('SEND_FAILED', "Message refused: the rate limiter's clock threw", error);
+    }
+    if (!acquired) {
       const limited = failure(
         'RATE_LIMITED',
         `Over the rate limit of ${limiter.limit} per ${limiter.intervalMs} ms`,

@@ -417,7 +417,9 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     }
     try {
       this.#queue.push(message);
-    } catch (error: unknown) {
+    } catch (thrown: unknown) {
+      // The only thing that throws here is the server's key function: the message is refused.
+      const error = failure('SEND_FAILED', 'Message refused: the key function threw', thrown);
       if (message.type === 'Request') this.#unwatch(message);
       if (message.type !== 'Shutdown') {
         this.#trace?.settled(message, 'error', error);

@@ -15,7 +15,11 @@ import {
   type Unsubscribable,
 } from 'rxjs';
 
-import { isCancellationToken, SparkChannelCancellationToken } from './cancellation-token.js';
+import {
+  isCancellationToken,
+  onTokenCancelled,
+  SparkChannelCancellationToken,
+} from './cancellation-token.js';
 import type { SparkGenericModuleHandler } from './handler.js';
 import {
   type ChannelConsumer,
@@ -90,7 +94,8 @@ export interface ModuleServerOptions<M = never> {
   concurrency?: number;
   /**
    * Keyed ordering: messages with the same key run one at a time and in order, different keys
-   * run side by side (up to `concurrency`). A key function that throws refuses that message.
+   * run side by side (up to `concurrency`). A key function that throws refuses that message
+   * (`SEND_FAILED`, its error as `cause`).
    *
    * @example
    * runModuleServer(handler, channel, { concurrency: 8, key: (m) => m.accountId });
@@ -283,7 +288,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
 
     channel[kAttach](this, this.#keyOf as ((message: unknown) => unknown) | undefined);
     this.#retrace();
-    this.#tokenWatch = token?.cancelled$.subscribe(() => this.stop());
+    this.#tokenWatch = token === undefined ? undefined : onTokenCancelled(token, () => this.stop());
     this.#pump();
   }
 
@@ -478,7 +483,12 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       this.#release();
       return undefined;
     }
-    if (job.settled) return undefined; // the handler stopped the server itself
+    if (job.settled) {
+      // The handler stopped the server itself: nobody waits for its result, but a promise it
+      // returned must not become an unhandled rejection.
+      swallow(result);
+      return undefined;
+    }
     let shape: Shape;
     try {
       shape = shapeOf(result);
@@ -804,6 +814,16 @@ function shapeOf(result: unknown): Shape {
   if (result === null) return Shape.Value;
   if (isObservable(result)) return Shape.Observable;
   return isPromiseLike(result) ? Shape.Promise : Shape.Value;
+}
+
+/** Attaches a no-op rejection handler to a result nobody will wait for, if it is a thenable. */
+function swallow(result: unknown): void {
+  try {
+    if (shapeOf(result) === Shape.Promise)
+      Promise.resolve(result as PromiseLike<unknown>).catch(() => undefined);
+  } catch {
+    // Probing it threw: it is no thenable of any use to anyone.
+  }
 }
 
 /** Whether a handler failure is a router's NoRouteError; a thrown value may throw when read. */

@@ -105,8 +105,14 @@ describe('flow control', () => {
         },
       );
       await expect(early).resolves.toBe('a1');
-      await expect(dispatcher.request({ account: 'bad', n: 2 })).rejects.toThrow('no key for bad');
-      await expect(dispatcher.sendCommand({ account: 'bad', n: 3 })).rejects.toThrow(RangeError);
+      // Refused as the channel refuses any message: SEND_FAILED, the key function's error as cause.
+      await expect(dispatcher.request({ account: 'bad', n: 2 })).rejects.toMatchObject({
+        code: 'SEND_FAILED',
+        cause: new RangeError('no key for bad'),
+      });
+      await expect(dispatcher.sendCommand({ account: 'bad', n: 3 })).rejects.toMatchObject({
+        code: 'SEND_FAILED',
+      });
       await expect(dispatcher.request({ account: 'b', n: 4 })).resolves.toBe('b4');
     });
 

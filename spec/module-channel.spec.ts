@@ -245,14 +245,20 @@ describe('ModuleChannel edge cases', () => {
     expect(token.isCancelled).toBe(true);
   });
 
-  it('throws the key function’s error from trySend', () => {
+  it('refuses a message whose key function throws from trySend: SEND_FAILED, the error as cause', () => {
     const channel = new ModuleChannel<string, string>();
     runModuleServer({ handleRequest: (m) => m, handleCommand: () => NEVER }, channel, {
       key: () => {
         throw new TypeError('no key');
       },
     });
-    expect(() => channel.trySend(command('x'))).toThrow('no key');
+    let thrown: unknown;
+    try {
+      channel.trySend(command('x'));
+    } catch (error: unknown) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: 'SEND_FAILED', cause: new TypeError('no key') });
     expect(channel.size).toBe(0);
   });
 

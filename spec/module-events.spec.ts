@@ -217,9 +217,19 @@ describe('server.events$', () => {
     });
     const events: ModuleEvent<Msg>[] = [];
     server.events$.subscribe((e) => events.push(e));
-    await expect(dispatcher.request({ op: 'ok', n: 2 })).rejects.toThrow('no key');
+    await expect(dispatcher.request({ op: 'ok', n: 2 })).rejects.toMatchObject({
+      code: 'SEND_FAILED',
+      cause: new Error('no key'),
+    });
     expect(shape(events)).toEqual([
-      { type: 'settled', id: 1, kind: 'request', n: 2, outcome: 'error', error: 'Error: no key' },
+      {
+        type: 'settled',
+        id: 1,
+        kind: 'request',
+        n: 2,
+        outcome: 'error',
+        error: 'SEND_FAILED',
+      },
     ]);
     server.stop();
   });

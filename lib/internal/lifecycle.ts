@@ -52,7 +52,7 @@ export class Lifecycle {
     scheduler: SchedulerLike | undefined,
     readonly log: Log,
   ) {
-    this.#now = scheduler === undefined ? () => monotonicScheduler.now() : () => scheduler.now();
+    this.#now = scheduler === undefined ? () => monotonicScheduler.now() : () => readClock(scheduler);
   }
 
   get active(): boolean {
@@ -191,6 +191,15 @@ export class Lifecycle {
   }
 }
 
+/** A user scheduler's `now()` may throw: an event then has no time (NaN) rather than no server. */
+function readClock(scheduler: SchedulerLike): number {
+  try {
+    return scheduler.now();
+  } catch {
+    return NaN;
+  }
+}
+
 function infoOf(record: MessageRecord): InstrumentedMessage<unknown> {
   return (record.info ??= { id: record.id, kind: record.kind, message: record.message });
 }
@@ -202,6 +211,6 @@ export function givenUpOutcome<V>(wrapper: CallbackWrapper<unknown, V>): {
 } {
   const signal = wrapper.signal;
   const reason: unknown = signal === undefined ? undefined : reasonOf(signal);
-  const timeout = isSparkChannelError(reason) && reason.code === 'TIMEOUT';
+  const timeout = isSparkChannelError(reason, 'TIMEOUT'); // reads `code` inside its own try
   return { outcome: timeout ? 'timeout' : 'cancelled', error: reason };
 }
