@@ -491,6 +491,7 @@ export const hostileSignalArb: fc.Arbitrary<Recipe> = fc
       'aborted-with-hostile-reason',
       'aborted-addEventListener-throws',
       'reason-getter-throws',
+      'constructor-getter-throws', // Node's own addEventListener reads it
     ),
     throwKind,
   )
@@ -539,6 +540,8 @@ export const hostileSignalArb: fc.Arbitrary<Recipe> = fc
           });
           return signal;
         }
+        case 'constructor-getter-throws':
+          return withThrowingGetters(l, new AbortController().signal, ['constructor'], kind, 'signal');
         case 'reason-getter-throws': {
           const controller = new AbortController();
           controller.abort();
