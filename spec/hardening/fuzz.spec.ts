@@ -293,19 +293,12 @@ class Run {
     return tracked;
   }
 
-  /**
-   * A method that may throw (constructors, try*): (e) only documented errors, or (`ownErrors`)
-   * the user's own error where the docs say it is passed on (a `key` function that throws).
-   */
-  sync<T>(
-    what: string,
-    call: () => T,
-    ownErrors = false,
-  ): { ok: true; value: T } | { ok: false; error: unknown } {
+  /** A method that may throw (constructors, try*): (e) only documented errors. */
+  sync<T>(what: string, call: () => T): { ok: true; value: T } | { ok: false; error: unknown } {
     try {
       return { ok: true, value: call() };
     } catch (error: unknown) {
-      if (!isDocumented(error) && !(ownErrors && this.ledger.thrown.has(error))) {
+      if (!isDocumented(error)) {
         const own = this.ledger.thrown.has(error)
           ? " (a hostile argument's own trap error, passed through)"
           : '';
@@ -1184,13 +1177,12 @@ async function exerciseDispatcher(
   server: ModuleServer<unknown, unknown> | undefined,
   strict: boolean,
   where: string,
-  keyed = false,
 ): Promise<void> {
   const probe = run.promise(`${where}: dispatcher.request(ok)`, () => dispatcher.request(OK));
   run.promise(`${where}: dispatcher.requestResult(ok)`, () => dispatcher.requestResult(OK), true);
   run.promise(`${where}: dispatcher.sendCommand('cmd')`, () => dispatcher.sendCommand('cmd'));
-  // a key function that throws refuses the send with its own error (README, "Bad input")
-  run.sync(`${where}: dispatcher.trySendCommand('cmd')`, () => dispatcher.trySendCommand('cmd'), keyed);
+  // a key function that throws refuses the send with SEND_FAILED, its error as cause (reliability.md)
+  run.sync(`${where}: dispatcher.trySendCommand('cmd')`, () => dispatcher.trySendCommand('cmd'));
   if (probe === undefined || server === undefined) return;
   await waitFor(() => probe.outcome !== undefined, strict ? BOUND_MS : 20);
   const outcome = probe.outcome;
@@ -1258,7 +1250,6 @@ async function construct(c: Construct, run: Run): Promise<void> {
           server,
           answersNormally(c.handler, options),
           'runModuleServer',
-          c.options?.label.includes('key: ') === true,
         );
         if (server.isRunning && !answersNormally(c.handler, options)) {
           run.never('server.stats()', () => server.stats());
@@ -1347,7 +1338,6 @@ async function construct(c: Construct, run: Run): Promise<void> {
         made.value.server,
         answersNormally(c.handler, options),
         'spawnModule',
-        c.options?.label.includes('key: ') === true,
       );
       return;
     }
