@@ -413,7 +413,11 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
         this.#tooLate(message);
         return false;
       }
-      this.#watch(message, () => this.#withdrawQueued(message), trusted);
+      const unwatchable = this.#watch(message, () => this.#withdrawQueued(message), trusted);
+      if (unwatchable !== undefined) {
+        refused(unwatchable);
+        return false;
+      }
     }
     try {
       this.#queue.push(message);
@@ -437,7 +441,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     const { message } = waiter;
     if (message.type === 'Request' && canGiveUp(message.wrapper)) {
       if (isGivenUp(message.wrapper)) return waiter.reject(this.#tooLate(message));
-      this.#watch(
+      const unwatchable = this.#watch(
         message,
         () => {
           waiter.gone = true;
@@ -451,6 +455,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
         },
         waiter.trusted,
       );
+      if (unwatchable !== undefined) return waiter.reject(unwatchable);
     }
     this.#waiters.push(waiter);
     this.#waiting++;
@@ -481,14 +486,27 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     this.#consumer?.wake(); // also refreshes stats$
   }
 
-  #watch(message: RequestMessage, onAbort: () => void, trusted: boolean): void {
+  /**
+   * Returns the TypeError of a raw request whose signal cannot be listened to: Node's own
+   * `addEventListener` reads the signal's `constructor`, which may be an own getter that throws.
+   */
+  #watch(message: RequestMessage, onAbort: () => void, trusted: boolean): TypeError | undefined {
     // Trusted (dispatcher) requests are withdrawn by a call; others are watched on their signal
     // (one that passed checkSignal when the request was adopted).
     const signal = trusted ? undefined : message.wrapper.signal;
-    this.#watched.set(
-      message,
-      signal === undefined ? { onAbort } : { onAbort, unlisten: listen(signal, onAbort) },
-    );
+    let unlisten: (() => void) | undefined;
+    if (signal !== undefined) {
+      try {
+        unlisten = listen(signal, onAbort);
+      } catch (error: unknown) {
+        return new TypeError(
+          'Expected `message.wrapper.signal` to be an AbortSignal, but listening to it threw',
+          { cause: error },
+        );
+      }
+    }
+    this.#watched.set(message, unlisten === undefined ? { onAbort } : { onAbort, unlisten });
+    return undefined;
   }
 
   /** @internal A dispatcher's request was cancelled: withdraw it if it has not started. */

@@ -350,20 +350,29 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     if (this.#stopped) return Promise.resolve({ outcome: 'stopped', ...empty });
     const channel = this.#channel;
     const start = { handled: this.#handled, failed: this.#failed, refused: channel[kRefusedCount] };
+    let outcome: DrainReport['outcome'] = 'drained';
+    let deadline: Subscription | undefined;
+    try {
+      // Armed before the channel closes: a user clock that throws refuses the drain untouched.
+      if (deadlineMs !== Infinity) {
+        deadline = longTimer(deadlineMs, this.#scheduler ?? monotonicScheduler, () => {
+          outcome = 'deadline';
+          this.#halt(`the drain deadline of ${deadlineMs} ms passed`);
+        });
+      }
+    } catch (error: unknown) {
+      return Promise.reject(
+        new TypeError('Expected `scheduler` to be a working RxJS scheduler, but arming the deadline threw', {
+          cause: error,
+        }),
+      );
+    }
     if (!channel.isClosed) {
       channel[kOffer](
         SparkGenericModuleMessage.Shutdown(new SparkChannelCancellationToken()),
         () => undefined,
       );
     }
-    let outcome: DrainReport['outcome'] = 'drained';
-    const deadline =
-      deadlineMs === Infinity
-        ? undefined
-        : longTimer(deadlineMs, this.#scheduler ?? monotonicScheduler, () => {
-            outcome = 'deadline';
-            this.#halt(`the drain deadline of ${deadlineMs} ms passed`);
-          });
     return this.stopped.then(() => {
       deadline?.unsubscribe();
       return {
@@ -634,9 +643,16 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
       this.#settle(job, false, error, true);
       subscriber.complete();
       this.#release();
-      // The next message starts on the module's clock, not inside the caller's give-up: a
-      // pipeline torn down withdraws everything queued behind it in that same call.
-      (this.#scheduler ?? monotonicScheduler).schedule(() => this.#pump());
+      // The next message starts later, not inside the caller's give-up: a pipeline torn down
+      // withdraws everything queued behind it in that same call. On the module's clock, so
+      // virtual time sees it at this frame; and in a microtask, so a clock that never runs its
+      // actions cannot stall the module. Whichever comes first pumps; the other finds it done.
+      try {
+        (this.#scheduler ?? monotonicScheduler).schedule(() => this.#pump());
+      } catch {
+        // A user scheduler that throws: the microtask below still pumps.
+      }
+      void Promise.resolve().then(() => this.#pump());
     };
     try {
       return onAbort(wrapper.signal as AbortSignal, cutOff);

@@ -1,7 +1,7 @@
 // Hostile values a handler or a raw sender can produce (issue 12, items 1, 2, 8, 9, 10): each must
 // settle its own request and leave the server running, with nothing escaping as an unhandled
 // rejection or an uncaught exception.
-import { AsyncSubject, defer, EMPTY, from, NEVER, Observable, of, tap } from 'rxjs';
+import { AsyncSubject, asyncScheduler, defer, EMPTY, from, NEVER, Observable, of, tap } from 'rxjs';
 
 import {
   CallbackWrapper,
@@ -480,5 +480,36 @@ describe('an observable answering with a thenable', () => {
     expect(server.stats().running).toBe(1);
     server.stop();
     await expect(pending).rejects.toMatchObject({ code: 'RECEIVE_FAILED' });
+  });
+});
+
+describe('found by the fuzz', () => {
+  it('a real signal whose own constructor getter throws (Node reads it to add a listener) is refused, never thrown', async () => {
+    const signal = new AbortController().signal;
+    Object.defineProperty(signal, 'constructor', { get: () => boom() });
+    const channel = new ModuleChannel<unknown, unknown>();
+    runModuleServer({ handleRequest: (m: unknown) => m, handleCommand: () => undefined }, channel);
+    const request = () =>
+      SparkGenericModuleMessage.Request(
+        new CallbackWrapper('m', new AsyncSubject<Result<unknown, Error>>(), signal),
+      );
+    let sent: Promise<void> | undefined;
+    expect(() => (sent = channel.send(request()))).not.toThrow();
+    await expect(sent).rejects.toThrow(/`message.wrapper.signal`/);
+    expect(() => channel.trySend(request())).toThrow(TypeError);
+    await expect(new SparkGenericModuleDispatcher(channel).request('next')).resolves.toBe('next');
+  });
+
+  it('a drain whose deadline needs the clock, on a scheduler whose now() throws, rejects and closes nothing', async () => {
+    const scheduler = { now: (): number => boom(), schedule: asyncScheduler.schedule.bind(asyncScheduler) };
+    const { dispatcher, server } = spawnModule<unknown, unknown>(
+      { handleRequest: (m) => m, handleCommand: () => undefined },
+      { scheduler },
+    );
+    let drained: Promise<unknown> | undefined;
+    expect(() => (drained = server.drain(2 ** 31))).not.toThrow();
+    await expect(drained).rejects.toThrow(/`scheduler`/);
+    await expect(dispatcher.request('still open')).resolves.toBe('still open');
+    server.stop();
   });
 });
