@@ -166,7 +166,9 @@ async function main(): Promise<void> {
   const kinds: HandlerKind[] = values.kind === undefined ? ['sync', 'async'] : [values.kind as HandlerKind];
   const withHeap = wanted === undefined || wanted.includes('heap');
   const facts = machine();
-  const load = { before: os.loadavg(), after: [] as number[] };
+  const load = { before: os.loadavg(), after: [] as number[], during: [] as number[] };
+  // The 1-minute load average every 15 s: how busy the shared machine was while it measured.
+  const sampler = setInterval(() => load.during.push(os.loadavg()[0]!), 15_000).unref();
   process.stdout.write(
     `spark-channel bench (${config.quick ? 'quick' : 'full'}, ${config.rounds} rounds, one child process per measurement): ` +
       `${facts.cpus} × ${facts.cpuModel}, Node ${facts.node}, load average ${load.before.map((l) => l.toFixed(2)).join(' ')}\n` +
@@ -191,6 +193,7 @@ async function main(): Promise<void> {
   if (withHeap) printScenario(await runner.heap(), peers);
   bar.stop();
   load.after = os.loadavg();
+  clearInterval(sampler);
 
   const headline = scenarios.find((s) => s.group === 'pipelined' && s.messages === config.pipelined[1])!.id;
   const targets = evaluateTargets(runner.results, headline);

@@ -1,4 +1,5 @@
 /** Regenerates docs/benchmarks.md (and the chart) from one run's report. */
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -9,6 +10,7 @@ import { FLOOR, type Peer, SPARK, SPARK_TIMEOUT } from '../peers/index.js';
 import type { Cell, ScenarioResult } from '../runner.js';
 import { pairedRatio, type TargetResult } from '../targets.js';
 import { cellStatus, formatRatio, formatSpread, formatValue } from './format.js';
+import { median } from '../stats.js';
 import { chart } from './svg.js';
 
 export interface Report {
@@ -18,7 +20,12 @@ export interface Report {
   readonly source: SparkSource;
   readonly spark?: { readonly description: string; readonly hash: string; readonly warning?: string };
   /** `os.loadavg()` (1, 5, 15 minutes) when the run started and when it ended. */
-  readonly loadAverage?: { readonly before: readonly number[]; readonly after: readonly number[] };
+  readonly loadAverage?: {
+    readonly before: readonly number[];
+    readonly after: readonly number[];
+    /** The 1-minute load average sampled every 15 s during the run. */
+    readonly during?: readonly number[];
+  };
   readonly seconds: number;
   readonly headline: string;
   readonly results: readonly ScenarioResult[];
@@ -208,14 +215,39 @@ ${targetTable(report.targets)}
 
 \`npm run bench -- --report\` re-renders this file and the docs from bench/results/latest.json.
 `;
-  writeFileSync(join(root, 'bench', 'targets.md'), doc);
+  const file = join(root, 'bench', 'targets.md');
+  writeFileSync(file, doc);
+  // bench/ is checked by prettier in `npm test`: align the table as it would.
+  const prettier = join(root, 'node_modules', 'prettier', 'bin', 'prettier.cjs');
+  execFileSync(process.execPath, [prettier, '--write', file], { stdio: 'ignore' });
 }
 
 function loadText(report: Report): string {
   const load = report.loadAverage;
   if (load === undefined) return 'not recorded';
   const f = (l: readonly number[]): string => l.map((v) => v.toFixed(2)).join(' / ');
-  return `${f(load.before)} at the start, ${f(load.after)} at the end (1 / 5 / 15 min, ${report.machine.cpus} CPUs)`;
+  const during =
+    load.during === undefined || load.during.length === 0
+      ? ''
+      : `; the 1-minute figure during the run: median ${median(load.during).toFixed(2)}, ` +
+        `${Math.min(...load.during).toFixed(2)}–${Math.max(...load.during).toFixed(2)} (${load.during.length} readings)`;
+  return `${f(load.before)} at the start, ${f(load.after)} at the end (1 / 5 / 15 min, ${report.machine.cpus} CPUs)${during}`;
+}
+
+/** A sentence for the top of the page when the machine was busy. */
+function busyText(report: Report): string {
+  const load = report.loadAverage;
+  if (load === undefined) return '';
+  const readings = [load.before[0], load.after[0], ...(load.during ?? [])].filter(
+    (v): v is number => v !== undefined,
+  );
+  const typical = median(readings);
+  if (typical < report.machine.cpus * 0.75) return '';
+  return (
+    ` **The machine was busy during this run** (a load average around ${typical.toFixed(1)} on ` +
+    `${report.machine.cpus} CPUs: other work ran beside the bench), so the spreads are wide; the ` +
+    'paired ratios are the figures to compare.'
+  );
 }
 
 export function writeDocs(root: string, report: Report, peers: readonly Peer[]): void {
@@ -252,7 +284,7 @@ export function writeDocs(root: string, report: Report, peers: readonly Peer[]):
 spark-channel side by side with a hand-written floor and the usual alternatives, on one machine.
 Every implementation runs alone, in a child process of its own, once per round (${config.rounds} rounds, the
 order rotated each round); every ratio is to **floor-queue**, taken within each round and then
-the median over the rounds. ${headlineText(report)}
+the median over the rounds. ${headlineText(report)}${busyText(report)}
 
 ![Cost relative to floor-queue, log scale](benchmarks.svg)
 
