@@ -16,6 +16,7 @@ const pages = [
   ['docs/shutdown.md', 5],
   ['docs/workers.md', 1],
   ['docs/nats.md', 1],
+  ['docs/from-rust.md', 2],
 ] as const;
 
 describe.each(pages)('%s', (page, count) => {
