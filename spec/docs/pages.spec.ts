@@ -18,6 +18,7 @@ const pages = [
   ['docs/nats.md', 1],
   ['docs/from-rust.md', 2],
   ['docs/coming-from/nestjs-cqrs.md', 2], // theirs and ours: both compile
+  ['docs/coming-from/p-queue.md', 2], // theirs and ours: both compile
 ] as const;
 
 describe.each(pages)('%s', (page, count) => {
