@@ -20,6 +20,7 @@ const pages = [
   ['docs/coming-from/nestjs-cqrs.md', 2], // theirs and ours: both compile
   ['docs/coming-from/p-queue.md', 2], // theirs and ours: both compile
   ['docs/coming-from/ngrx-effects.md', 1], // ours only: NgRx is not installed, theirs is ```js
+  ['docs/coming-from/comlink.md', 1], // ours only: Comlink is not installed, theirs is ```js
 ] as const;
 
 describe.each(pages)('%s', (page, count) => {
