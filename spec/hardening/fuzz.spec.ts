@@ -59,6 +59,7 @@ import {
   trapProxyArb,
   typeShifterArb,
 } from './hostile-values.js';
+import { ERROR_CODES } from '../support/arbitraries.js';
 
 type Raw = Result<unknown, Error>;
 const runsOf = (fallback: number): number => Number(process.env.FUZZ_RUNS ?? fallback);
@@ -148,15 +149,7 @@ function show(value: unknown): string {
   }, '<a value that throws when inspected>');
 }
 
-const CODES = new Set([
-  'SEND_FAILED',
-  'RECEIVE_FAILED',
-  'INVALID_RESPONSE_TYPE',
-  'TIMEOUT',
-  'CANCELLED',
-  'CHANNEL_FULL',
-  'RATE_LIMITED',
-]);
+const CODES = new Set<string>(ERROR_CODES);
 type Code =
   'SEND_FAILED' | 'RECEIVE_FAILED' | 'INVALID_RESPONSE_TYPE' | 'TIMEOUT' | 'CANCELLED' | 'CHANNEL_FULL';
 

@@ -9,12 +9,7 @@
 // FUZZ_RUNS=20000 npx jest spec/nats/fuzz.spec.ts for a longer run.
 import fc from 'fast-check';
 
-import {
-  isSparkChannelError,
-  type Result,
-  SparkChannelError,
-  type SparkChannelErrorCode,
-} from '../../lib/index.js';
+import { isSparkChannelError, type Result, SparkChannelError } from '../../lib/index.js';
 import { jsonCodec, type NatsCodec, natsDispatcher, serveModule } from '../../lib/nats/index.js';
 import {
   describeSafely,
@@ -36,17 +31,10 @@ import {
   trapAllProxy,
   watchEscapes,
 } from './hostile-values.js';
+import { anythingWith, ERROR_CODES } from '../support/arbitraries.js';
 
 const numRuns = Number(process.env['FUZZ_RUNS'] ?? 1000);
-const CODES: readonly SparkChannelErrorCode[] = [
-  'SEND_FAILED',
-  'RECEIVE_FAILED',
-  'INVALID_RESPONSE_TYPE',
-  'TIMEOUT',
-  'CANCELLED',
-  'CHANNEL_FULL',
-  'RATE_LIMITED',
-];
+const CODES = ERROR_CODES;
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
 // ---- hostile values ----------------------------------------------------------------------------
@@ -145,32 +133,10 @@ const hostileKey = fc.oneof(
   fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'toJSON'),
   fc.constantFrom('name', 'message', 'code', 'stack', 'cause', 'ok', 'value', 'error'),
 );
-const anythingWith = (leaf: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> =>
-  fc.anything({
-    maxDepth: 3,
-    key: hostileKey,
-    values: [
-      fc.boolean(),
-      fc.integer(),
-      fc.double(),
-      fc.string(),
-      fc.constant(null),
-      fc.constant(undefined),
-      fc.bigInt(),
-      leaf,
-    ],
-    withNullPrototype: true,
-    withBoxedValues: true,
-    withMap: true,
-    withSet: true,
-    withTypedArray: true,
-    withSparseArray: true,
-    withObjectString: true,
-    withDate: true,
-  });
+const anything = (leaf: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> => anythingWith(leaf, hostileKey);
 /** Any value (as a tree to materialize), hostile ones anywhere inside. */
 const anyTree = (withProxies = true): fc.Arbitrary<unknown> =>
-  fc.oneof(hostileLeaf(withProxies), anythingWith(hostileLeaf(withProxies)), fc.anything());
+  fc.oneof(hostileLeaf(withProxies), anything(hostileLeaf(withProxies)), fc.anything());
 const anyValue = anyTree();
 
 /** A decoded envelope of any shape, hostile values in every field. */

@@ -17,6 +17,7 @@ import { EmptyError } from 'rxjs';
 import { isSparkChannelError, SparkChannelError } from '../../lib/index.js';
 import { PACK_SOURCE } from '../../lib/worker/thread-source.js';
 import { openEnvelope, packReason, revive } from '../../lib/worker/wire.js';
+import { anythingWith } from '../support/arbitraries.js';
 
 const numRuns = Number(process.env['FUZZ_RUNS'] ?? 1000);
 
@@ -197,32 +198,10 @@ const hostileKey = fc.oneof(
   fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'then'),
   fc.constantFrom('name', 'message', 'code', 'stack', 'cause', 'errors', 'error', 'value', 'props'),
 );
-const anythingWith = (leaf: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> =>
-  fc.anything({
-    maxDepth: 3,
-    key: hostileKey,
-    values: [
-      fc.boolean(),
-      fc.integer(),
-      fc.double(),
-      fc.string(),
-      fc.constant(null),
-      fc.constant(undefined),
-      fc.bigInt(),
-      leaf,
-    ],
-    withNullPrototype: true,
-    withBoxedValues: true,
-    withMap: true,
-    withSet: true,
-    withTypedArray: true,
-    withSparseArray: true,
-    withObjectString: true,
-    withDate: true,
-  });
+const anything = (leaf: fc.Arbitrary<unknown>): fc.Arbitrary<unknown> => anythingWith(leaf, hostileKey);
 
 const { errorSpec } = fc.letrec<{ errorSpec: ErrorSpec; leaf: unknown }>((tie) => ({
-  leaf: fc.oneof({ depthSize: 'small' }, hostileLeaf, anythingWith(hostileLeaf), tie('errorSpec')),
+  leaf: fc.oneof({ depthSize: 'small' }, hostileLeaf, anything(hostileLeaf), tie('errorSpec')),
   errorSpec: fc
     .record({
       kind: fc.constantFrom(
@@ -239,7 +218,7 @@ const { errorSpec } = fc.letrec<{ errorSpec: ErrorSpec; leaf: unknown }>((tie) =
         fc.constantFrom('AbortError', 'DataCloneError', '__proto__'),
       ),
       message: fc.string({ maxLength: 20 }),
-      props: fc.dictionary(hostileKey, fc.oneof(anythingWith(hostileLeaf), hostileLeaf), { maxKeys: 3 }),
+      props: fc.dictionary(hostileKey, fc.oneof(anything(hostileLeaf), hostileLeaf), { maxKeys: 3 }),
       cause: fc.option(tie('leaf'), { nil: undefined }),
       errors: fc.option(fc.array(tie('leaf'), { maxLength: 3 }), { nil: undefined }),
       selfCause: fc.boolean(),
@@ -253,7 +232,7 @@ const { errorSpec } = fc.letrec<{ errorSpec: ErrorSpec; leaf: unknown }>((tie) =
 const anyThrown: fc.Arbitrary<unknown> = fc.oneof(
   fc.anything(),
   hostileLeaf,
-  anythingWith(hostileLeaf),
+  anything(hostileLeaf),
   errorSpec,
 );
 
