@@ -16,12 +16,12 @@ import {
   kWithdraw,
   RESOLVED,
 } from './internal/channel-internals.js';
-import { checkSignal, onAbort as listenForAbort, reasonOf } from './internal/abort-fanout.js';
-import { CancellableWrapper } from './internal/cancellable-wrapper.js';
-import { monotonicScheduler } from './internal/clock.js';
-import { Deadlines, kDeadlineBuckets } from './internal/deadlines.js';
-import { Oneshot, PromiseOneshot } from './internal/oneshot.js';
-import { RateLimiter } from './internal/rate-limiter.js';
+import { checkSignal, onAbort as listenForAbort, reasonOf } from './internal/signal/abort-fanout.js';
+import { CancellableWrapper } from './internal/signal/cancellable-wrapper.js';
+import { monotonicScheduler } from './internal/time/clock.js';
+import { Deadlines, kDeadlineBuckets } from './internal/time/deadlines.js';
+import { Oneshot, PromiseOneshot } from './internal/signal/oneshot.js';
+import { RateLimiter } from './internal/time/rate-limiter.js';
 import {
   checkOptions,
   checkPositiveInteger,

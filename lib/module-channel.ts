@@ -21,13 +21,13 @@ import {
   kWithdraw,
   RESOLVED,
 } from './internal/channel-internals.js';
-import { checkSignal, onAbort as listen, reasonOf } from './internal/abort-fanout.js';
-import { canGiveUp, isGivenUp } from './internal/cancellable-wrapper.js';
-import { KeyedMailbox } from './internal/keyed-mailbox.js';
-import { givenUpOutcome, type Lifecycle } from './internal/lifecycle.js';
-import type { Mailbox } from './internal/mailbox.js';
+import { checkSignal, onAbort as listen, reasonOf } from './internal/signal/abort-fanout.js';
+import { canGiveUp, isGivenUp } from './internal/signal/cancellable-wrapper.js';
+import { KeyedMailbox } from './internal/channel/keyed-mailbox.js';
+import { givenUpOutcome, type Lifecycle } from './internal/server/lifecycle.js';
+import type { Mailbox } from './internal/channel/mailbox.js';
 import { reply } from './internal/reply.js';
-import { RingQueue } from './internal/ring-queue.js';
+import { RingQueue } from './internal/channel/ring-queue.js';
 import { checkPositiveIntegerOrInfinity, describe, failure } from './internal/validate.js';
 import type { DeadLetter, DeadLetterReason } from './dead-letter.js';
 import { SparkGenericModuleMessage } from './module-message.js';

@@ -37,12 +37,12 @@ import {
   kRelease,
   kTake,
 } from './internal/channel-internals.js';
-import { onAbort } from './internal/abort-fanout.js';
-import { longTimer, monotonicScheduler } from './internal/clock.js';
-import { canGiveUp, isGivenUp } from './internal/cancellable-wrapper.js';
-import { givenUpOutcome, Lifecycle } from './internal/lifecycle.js';
+import { onAbort } from './internal/signal/abort-fanout.js';
+import { longTimer, monotonicScheduler } from './internal/time/clock.js';
+import { canGiveUp, isGivenUp } from './internal/signal/cancellable-wrapper.js';
+import { givenUpOutcome, Lifecycle } from './internal/server/lifecycle.js';
 import { isPromiseLike } from './internal/is-promise-like.js';
-import { Job } from './internal/job.js';
+import { Job } from './internal/server/job.js';
 import { reply } from './internal/reply.js';
 import {
   checkOptions,
