@@ -2,31 +2,13 @@ import { Observable, Subject } from 'rxjs';
 
 import { CallbackWrapper } from './callback-wrapper.js';
 import type { SparkChannelCancellationToken } from './cancellation-token.js';
-import {
-  type ChannelConsumer,
-  kAttach,
-  kClose,
-  kDeadLetter,
-  kDeadLetters,
-  kTrace,
-  kWatched,
-  kHasRoom,
-  kIsStopped,
-  kOffer,
-  kOnStop,
-  kRefusedCount,
-  kRelease,
-  kTake,
-  kWhenStopped,
-  kWithdraw,
-  RESOLVED,
-} from './internal/channel-internals.js';
+import { type ChannelConsumer, type ChannelPort, providePort } from './internal/channel/channel-port.js';
 import { checkSignal, onAbort as listen, reasonOf } from './internal/signal/abort-fanout.js';
 import { canGiveUp, isGivenUp } from './internal/signal/cancellable-wrapper.js';
 import { KeyedMailbox } from './internal/channel/keyed-mailbox.js';
 import { givenUpOutcome, type Lifecycle } from './internal/server/lifecycle.js';
 import type { Mailbox } from './internal/channel/mailbox.js';
-import { reply } from './internal/reply.js';
+import { RESOLVED, reply } from './internal/reply.js';
 import { RingQueue } from './internal/channel/ring-queue.js';
 import { checkPositiveIntegerOrInfinity, describe, failure } from './internal/validate.js';
 import type { DeadLetter, DeadLetterReason } from './dead-letter.js';
@@ -95,10 +77,75 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   // module nobody watches pays one read per message.
   #trace: Lifecycle | undefined;
 
+  // Built on first use by portOf: the channel's private side, as its server and dispatchers see it.
+  #port: ChannelPort | undefined;
+
   static {
     // A private-field check, not `instanceof`: a Proxy of a channel passes `instanceof` and then
     // throws (or lies) on every internal call; it does not have the private field.
     isChannel = (value) => typeof value === 'object' && value !== null && #queue in value;
+    type Channel = ModuleChannel<unknown, unknown, unknown, unknown>;
+    /** One per channel, with its methods on the prototype: a forwarding call each, no closure. */
+    class Port implements ChannelPort {
+      readonly #c: Channel;
+      constructor(channel: Channel) {
+        this.#c = channel;
+      }
+      offer(
+        message: object,
+        refused: (error: unknown) => void,
+        wait?: (accepted: Promise<void>) => void,
+        trusted?: boolean,
+      ): void {
+        this.#c.#offer(message as AnyMessage, refused, wait, trusted);
+      }
+      take(canShutdown: boolean): AnyMessage | undefined {
+        return this.#c.#take(canShutdown);
+      }
+      release(message: AnyMessage): void {
+        this.#c.#release(message);
+      }
+      attach(consumer: ChannelConsumer, keyOf?: (message: unknown) => unknown): void {
+        this.#c.#attach(consumer, keyOf);
+      }
+      close(...args: Parameters<ChannelPort['close']>): { requests: number; commands: number } {
+        return this.#c.#close(...args);
+      }
+      onStop(listener: () => void): void {
+        this.#c.#addStopListener(listener);
+      }
+      whenStopped(): Promise<void> {
+        return this.#c.#whenStoppedPromise();
+      }
+      isStopped(): boolean {
+        return this.#c.#isStopped();
+      }
+      hasRoom(): boolean {
+        return this.#c.#hasRoomNow();
+      }
+      refusedCount(): number {
+        return this.#c.#refusedCount();
+      }
+      withdraw(message: object): void {
+        this.#c.#withdraw(message as AnyMessage);
+      }
+      setTrace(trace: Lifecycle | undefined): void {
+        this.#c.#setTrace(trace);
+      }
+      watched(): boolean {
+        return this.#c.#isWatched();
+      }
+      deadLetter(...[reason, envelope, error, result]: Parameters<ChannelPort['deadLetter']>): void {
+        this.#c.#deadLetter(reason, envelope as AnyMessage, error, result);
+      }
+      deadLetters(): Observable<DeadLetter<unknown>> {
+        return this.#c.#deadLetterStream();
+      }
+    }
+    providePort((channel) => {
+      const c = channel as Channel;
+      return (c.#port ??= new Port(c));
+    });
   }
 
   /**
@@ -120,10 +167,10 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   }
 
   /**
-   * @internal Every message that went nowhere (the server's `deadLetters$`). Kept off the public
+   * Every message that went nowhere (the server's `deadLetters$`). Kept off the public
    * surface: typed by M, it would make the channel invariant in M.
    */
-  get [kDeadLetters](): Observable<DeadLetter<unknown>> {
+  #deadLetterStream(): Observable<DeadLetter<unknown>> {
     return new Observable<DeadLetter<unknown>>((subscriber) =>
       (this.#deadLetters ??= new Subject()).subscribe(subscriber),
     );
@@ -142,7 +189,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
    */
   send(message: SparkGenericModuleMessage<M, R, C, E>): Promise<void> {
     let settled: Promise<void> = RESOLVED;
-    this[kOffer](
+    this.#offer(
       message,
       (error) => {
         settled = Promise.reject(error);
@@ -168,7 +215,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     if (refusal !== undefined) throw refusal;
     if (!this.#hasRoom()) {
       const full = failure('CHANNEL_FULL', `Channel is full: ${this.#size} of ${this.capacity} slots taken`);
-      this[kDeadLetter]('refused', msg, full);
+      this.#deadLetter('refused', msg, full);
       throw full;
     }
     if (msg.type !== 'Shutdown') this.#trace?.sent(msg);
@@ -178,11 +225,11 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   }
 
   /**
-   * @internal The one way in for `send` and the dispatcher: accepts at once when there is room,
+   * The one way in for `send` and the dispatcher: accepts at once when there is room,
    * else joins the line. `refused` is called (synchronously or later) when it will never get in;
    * `wait` receives the promise of a sender that has to wait.
    */
-  [kOffer](
+  #offer(
     offered: SparkGenericModuleMessage<M, R, C, E>,
     refused: (error: unknown) => void,
     wait?: (accepted: Promise<void>) => void,
@@ -203,8 +250,8 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     else wait(waiting);
   }
 
-  /** @internal Called by the server for its next message; `undefined` when none may start. */
-  [kTake](canShutdown: boolean): AnyMessage | undefined {
+  /** Called by the server for its next message; `undefined` when none may start. */
+  #take(canShutdown: boolean): AnyMessage | undefined {
     for (;;) {
       const head = this.#queue.peek();
       if (head === undefined) return undefined;
@@ -223,13 +270,13 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     }
   }
 
-  /** @internal A started message has finished (its key, if any, is free again). */
-  [kRelease](message: AnyMessage): void {
+  /** A started message has finished (its key, if any, is free again). */
+  #release(message: AnyMessage): void {
     this.#queue.release?.(message);
   }
 
-  /** @internal Binds the channel to its one server, with keyed ordering when `keyOf` is given. */
-  [kAttach](consumer: ChannelConsumer, keyOf?: (message: unknown) => unknown): void {
+  /** Binds the channel to its one server, with keyed ordering when `keyOf` is given. */
+  #attach(consumer: ChannelConsumer, keyOf?: (message: unknown) => unknown): void {
     if (this.#consumer !== undefined) {
       throw new TypeError('Expected `channel` to have no server, but a module server already runs on it');
     }
@@ -247,11 +294,11 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   }
 
   /**
-   * @internal The server stopped: close for good, fail every queued request with
+   * The server stopped: close for good, fail every queued request with
    * `RECEIVE_FAILED`, refuse every waiting sender with `SEND_FAILED`, cancel queued Shutdown
    * tokens, and release whoever waits for the stop.
    */
-  [kClose](
+  #close(
     reason: string,
     cause?: unknown,
     deadReason: 'dropped' | 'policy' = 'dropped',
@@ -275,7 +322,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       const error = failure('RECEIVE_FAILED', `${what}: ${reason}`, cause);
       if (message.type === 'Request') reply(message.wrapper, err(error));
       trace?.settled(message, 'error', error);
-      this[kDeadLetter](deadReason, message, error);
+      this.#deadLetter(deadReason, message, error);
     });
     this.#size = 0;
     this.#tombstones = 0;
@@ -291,7 +338,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       }
       if (waiter.message.type !== 'Shutdown') {
         trace?.settled(waiter.message, 'error', error);
-        this[kDeadLetter]('refused', waiter.message, error);
+        this.#deadLetter('refused', waiter.message, error);
       }
       waiter.reject(error);
     }
@@ -303,24 +350,24 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     return { requests, commands };
   }
 
-  /** @internal Calls `listener` synchronously when the server stops (at once if it has). */
-  [kOnStop](listener: () => void): void {
+  /** Calls `listener` synchronously when the server stops (at once if it has). */
+  #addStopListener(listener: () => void): void {
     if (this.#stopped) listener();
     else (this.#onStop ??= []).push(listener);
   }
 
-  /** @internal Set by the server whenever someone starts or stops observing it. */
-  set [kTrace](trace: Lifecycle | undefined) {
+  /** Set by the server whenever someone starts or stops observing it. */
+  #setTrace(trace: Lifecycle | undefined): void {
     this.#trace = trace;
   }
 
-  /** @internal Whether anyone listens for dead letters (so the server may skip looking for them). */
-  get [kWatched](): boolean {
+  /** Whether anyone listens for dead letters (so the server may skip looking for them). */
+  #isWatched(): boolean {
     return this.#deadLetters?.observed === true;
   }
 
-  /** @internal Reports a message that went nowhere, when anyone listens. */
-  [kDeadLetter](
+  /** Reports a message that went nowhere, when anyone listens. */
+  #deadLetter(
     reason: DeadLetterReason,
     envelope: AnyMessage,
     error?: unknown,
@@ -339,18 +386,18 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     subject.next(letter);
   }
 
-  /** @internal Whether a message sent now would be accepted without waiting. */
-  get [kHasRoom](): boolean {
+  /** Whether a message sent now would be accepted without waiting. */
+  #hasRoomNow(): boolean {
     return !this.#closed && this.#hasRoom();
   }
 
-  /** @internal How many sends were refused because the channel was closed. */
-  get [kRefusedCount](): number {
+  /** How many sends were refused because the channel was closed. */
+  #refusedCount(): number {
     return this.#refused;
   }
 
-  /** @internal Resolves once the channel's server has stopped. */
-  [kWhenStopped](): Promise<void> {
+  /** Resolves once the channel's server has stopped. */
+  #whenStoppedPromise(): Promise<void> {
     if (this.#stopped) return RESOLVED;
     if (this.#whenStopped === undefined) {
       let resolve!: () => void;
@@ -360,8 +407,8 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     return this.#whenStopped.promise;
   }
 
-  /** @internal */
-  get [kIsStopped](): boolean {
+  /** */
+  #isStopped(): boolean {
     return this.#stopped;
   }
 
@@ -377,7 +424,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     } else if (message.type === 'Request' && this.#consumer !== undefined) {
       refusal = this.#consumer.refusal(message.wrapper.message);
     }
-    if (refusal !== undefined) this[kDeadLetter]('refused', message, refusal);
+    if (refusal !== undefined) this.#deadLetter('refused', message, refusal);
     return refusal;
   }
 
@@ -427,7 +474,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       if (message.type === 'Request') this.#unwatch(message);
       if (message.type !== 'Shutdown') {
         this.#trace?.settled(message, 'error', error);
-        this[kDeadLetter]('refused', message, error);
+        this.#deadLetter('refused', message, error);
       }
       refused(error);
       return false;
@@ -509,8 +556,8 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     return undefined;
   }
 
-  /** @internal A dispatcher's request was cancelled: withdraw it if it has not started. */
-  [kWithdraw](message: SparkGenericModuleMessage<M, R, C, E>): void {
+  /** A dispatcher's request was cancelled: withdraw it if it has not started. */
+  #withdraw(message: SparkGenericModuleMessage<M, R, C, E>): void {
     this.#watched.get(message as AnyMessage)?.onAbort();
   }
 
