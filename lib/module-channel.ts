@@ -1,19 +1,23 @@
-import { Observable, Subject } from 'rxjs';
+import type { Observable } from 'rxjs';
 
-import { CallbackWrapper } from './callback-wrapper.js';
+import type { CallbackWrapper } from './callback-wrapper.js';
 import type { SparkChannelCancellationToken } from './cancellation-token.js';
+import { adopt } from './internal/channel/adopt.js';
 import { type ChannelConsumer, type ChannelPort, providePort } from './internal/channel/channel-port.js';
-import { checkSignal, onAbort as listen, reasonOf } from './internal/signal/abort-fanout.js';
+import { DeadLetterOutlet } from './internal/channel/dead-letters.js';
+import { StopLatch } from './internal/channel/stop-latch.js';
+import { WatchedRequests } from './internal/channel/watched-requests.js';
+import { reasonOf } from './internal/signal/abort-fanout.js';
 import { canGiveUp, isGivenUp } from './internal/signal/cancellable-wrapper.js';
 import { KeyedMailbox } from './internal/channel/keyed-mailbox.js';
 import { givenUpOutcome, type Lifecycle } from './internal/server/lifecycle.js';
 import type { Mailbox } from './internal/channel/mailbox.js';
 import { RESOLVED, reply } from './internal/reply.js';
 import { RingQueue } from './internal/channel/ring-queue.js';
-import { checkPositiveIntegerOrInfinity, describe, failure } from './internal/validate.js';
-import type { DeadLetter, DeadLetterReason } from './dead-letter.js';
-import { SparkGenericModuleMessage } from './module-message.js';
-import { err, type Result } from './result.js';
+import { checkPositiveIntegerOrInfinity, failure } from './internal/validate.js';
+import type { DeadLetter } from './dead-letter.js';
+import type { SparkGenericModuleMessage } from './module-message.js';
+import { err } from './result.js';
 import type { SparkChannelError } from './spark-channel-error.js';
 
 type AnyMessage = SparkGenericModuleMessage<unknown, unknown, unknown, unknown>;
@@ -64,15 +68,10 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   #closed = false;
   #stopped = false;
   #consumer: ChannelConsumer | undefined;
-  // Abort listeners of queued or waiting requests that carry a signal, so they can leave at once.
-  // Requests from a dispatcher (trusted) are withdrawn by an explicit call instead: an `abort`
-  // listener costs microseconds in Node, far more than the rest of a request.
-  readonly #watched = new Map<AnyMessage, { readonly onAbort: () => void; readonly unlisten?: () => void }>();
-  #whenStopped: { promise: Promise<void>; resolve: () => void } | undefined;
+  readonly #watched = new WatchedRequests();
+  readonly #stop = new StopLatch();
   #refused = 0;
-  #onStop: (() => void)[] | undefined;
-  // Untyped inside, so the channel's variance in M stays what its public surface makes it.
-  #deadLetters: Subject<DeadLetter<unknown>> | undefined;
+  readonly #dead = new DeadLetterOutlet();
   // The server's lifecycle while anyone observes it (events$ or an instrument): a field, so a
   // module nobody watches pays one read per message.
   #trace: Lifecycle | undefined;
@@ -112,34 +111,34 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
         return this.#c.#close(...args);
       }
       onStop(listener: () => void): void {
-        this.#c.#addStopListener(listener);
+        this.#c.#stop.onStop(listener);
       }
       whenStopped(): Promise<void> {
-        return this.#c.#whenStoppedPromise();
+        return this.#c.#stop.when();
       }
       isStopped(): boolean {
-        return this.#c.#isStopped();
+        return this.#c.#stopped;
       }
       hasRoom(): boolean {
-        return this.#c.#hasRoomNow();
+        return !this.#c.#closed && this.#c.#hasRoom();
       }
       refusedCount(): number {
-        return this.#c.#refusedCount();
+        return this.#c.#refused;
       }
       withdraw(message: object): void {
-        this.#c.#withdraw(message as AnyMessage);
+        this.#c.#watched.withdraw(message);
       }
       setTrace(trace: Lifecycle | undefined): void {
-        this.#c.#setTrace(trace);
+        this.#c.#trace = trace;
       }
       watched(): boolean {
-        return this.#c.#isWatched();
+        return this.#c.#dead.watched;
       }
       deadLetter(...[reason, envelope, error, result]: Parameters<ChannelPort['deadLetter']>): void {
-        this.#c.#deadLetter(reason, envelope as AnyMessage, error, result);
+        this.#c.#dead.report(reason, envelope as AnyMessage, error, result);
       }
       deadLetters(): Observable<DeadLetter<unknown>> {
-        return this.#c.#deadLetterStream();
+        return this.#c.#dead.stream();
       }
     }
     providePort((channel) => {
@@ -164,16 +163,6 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   /** True once a Shutdown was sent or the server stopped: every later send is refused. */
   get isClosed(): boolean {
     return this.#closed;
-  }
-
-  /**
-   * Every message that went nowhere (the server's `deadLetters$`). Kept off the public
-   * surface: typed by M, it would make the channel invariant in M.
-   */
-  #deadLetterStream(): Observable<DeadLetter<unknown>> {
-    return new Observable<DeadLetter<unknown>>((subscriber) =>
-      (this.#deadLetters ??= new Subject()).subscribe(subscriber),
-    );
   }
 
   /**
@@ -215,7 +204,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     if (refusal !== undefined) throw refusal;
     if (!this.#hasRoom()) {
       const full = failure('CHANNEL_FULL', `Channel is full: ${this.#size} of ${this.capacity} slots taken`);
-      this.#deadLetter('refused', msg, full);
+      this.#dead.report('refused', msg, full);
       throw full;
     }
     if (msg.type !== 'Shutdown') this.#trace?.sent(msg);
@@ -264,7 +253,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       if (head.type === 'Shutdown' && !canShutdown) return undefined;
       this.#queue.shift();
       this.#size--;
-      if (head.type === 'Request') this.#unwatch(head);
+      if (head.type === 'Request') this.#watched.unwatch(head);
       if (this.#waiting > 0) this.#admitWaiters();
       return head;
     }
@@ -314,7 +303,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       if (message.type === 'Request') {
         if (isGivenUp(message.wrapper)) return;
         requests++;
-        this.#unwatch(message);
+        this.#watched.unwatch(message);
       } else {
         commands++;
       }
@@ -322,7 +311,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       const error = failure('RECEIVE_FAILED', `${what}: ${reason}`, cause);
       if (message.type === 'Request') reply(message.wrapper, err(error));
       trace?.settled(message, 'error', error);
-      this.#deadLetter(deadReason, message, error);
+      this.#dead.report(deadReason, message, error);
     });
     this.#size = 0;
     this.#tombstones = 0;
@@ -331,85 +320,20 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       this.#refused++;
       const error = sendFailed(reason);
       if (waiter.message.type === 'Request') {
-        this.#unwatch(waiter.message);
+        this.#watched.unwatch(waiter.message);
         reply(waiter.message.wrapper, err(error));
       } else if (waiter.message.type === 'Shutdown') {
         cancelQuietly(waiter.message.token);
       }
       if (waiter.message.type !== 'Shutdown') {
         trace?.settled(waiter.message, 'error', error);
-        this.#deadLetter('refused', waiter.message, error);
+        this.#dead.report('refused', waiter.message, error);
       }
       waiter.reject(error);
     }
     this.#waiting = 0;
-    this.#whenStopped?.resolve();
-    const onStop = this.#onStop;
-    this.#onStop = undefined;
-    onStop?.forEach((listener) => listener());
+    this.#stop.release();
     return { requests, commands };
-  }
-
-  /** Calls `listener` synchronously when the server stops (at once if it has). */
-  #addStopListener(listener: () => void): void {
-    if (this.#stopped) listener();
-    else (this.#onStop ??= []).push(listener);
-  }
-
-  /** Set by the server whenever someone starts or stops observing it. */
-  #setTrace(trace: Lifecycle | undefined): void {
-    this.#trace = trace;
-  }
-
-  /** Whether anyone listens for dead letters (so the server may skip looking for them). */
-  #isWatched(): boolean {
-    return this.#deadLetters?.observed === true;
-  }
-
-  /** Reports a message that went nowhere, when anyone listens. */
-  #deadLetter(
-    reason: DeadLetterReason,
-    envelope: AnyMessage,
-    error?: unknown,
-    result?: DeadLetter<M>['result'],
-  ): void {
-    const subject = this.#deadLetters;
-    if (subject?.observed !== true || envelope.type === 'Shutdown') return;
-    const request = envelope.type === 'Request';
-    const letter: DeadLetter<unknown> = {
-      reason,
-      kind: request ? 'request' : 'command',
-      message: request ? envelope.wrapper.message : envelope.message,
-      ...(error === undefined ? {} : { error }),
-      ...(result === undefined ? {} : { result }),
-    };
-    subject.next(letter);
-  }
-
-  /** Whether a message sent now would be accepted without waiting. */
-  #hasRoomNow(): boolean {
-    return !this.#closed && this.#hasRoom();
-  }
-
-  /** How many sends were refused because the channel was closed. */
-  #refusedCount(): number {
-    return this.#refused;
-  }
-
-  /** Resolves once the channel's server has stopped. */
-  #whenStoppedPromise(): Promise<void> {
-    if (this.#stopped) return RESOLVED;
-    if (this.#whenStopped === undefined) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.#whenStopped = { promise, resolve };
-    }
-    return this.#whenStopped.promise;
-  }
-
-  /** */
-  #isStopped(): boolean {
-    return this.#stopped;
   }
 
   /**
@@ -424,7 +348,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     } else if (message.type === 'Request' && this.#consumer !== undefined) {
       refusal = this.#consumer.refusal(message.wrapper.message);
     }
-    if (refusal !== undefined) this.#deadLetter('refused', message, refusal);
+    if (refusal !== undefined) this.#dead.report('refused', message, refusal);
     return refusal;
   }
 
@@ -460,7 +384,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
         this.#tooLate(message);
         return false;
       }
-      const unwatchable = this.#watch(message, () => this.#withdrawQueued(message), trusted);
+      const unwatchable = this.#watched.watch(message, () => this.#withdrawQueued(message), trusted);
       if (unwatchable !== undefined) {
         refused(unwatchable);
         return false;
@@ -471,10 +395,10 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     } catch (thrown: unknown) {
       // The only thing that throws here is the server's key function: the message is refused.
       const error = failure('SEND_FAILED', 'Message refused: the key function threw', thrown);
-      if (message.type === 'Request') this.#unwatch(message);
+      if (message.type === 'Request') this.#watched.unwatch(message);
       if (message.type !== 'Shutdown') {
         this.#trace?.settled(message, 'error', error);
-        this.#deadLetter('refused', message, error);
+        this.#dead.report('refused', message, error);
       }
       refused(error);
       return false;
@@ -488,12 +412,12 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     const { message } = waiter;
     if (message.type === 'Request' && canGiveUp(message.wrapper)) {
       if (isGivenUp(message.wrapper)) return waiter.reject(this.#tooLate(message));
-      const unwatchable = this.#watch(
+      const unwatchable = this.#watched.watch(
         message,
         () => {
           waiter.gone = true;
           this.#waiting--;
-          this.#watched.delete(message);
+          this.#watched.forget(message);
           waiter.reject(this.#tooLate(message));
           if (this.#waiters.length > COMPACT_AFTER && this.#waiters.length > 2 * this.#waiting) {
             this.#waiters.retain((w) => !w.gone);
@@ -514,14 +438,14 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       if (waiter === undefined) break;
       if (waiter.gone) continue;
       this.#waiting--;
-      if (waiter.message.type === 'Request') this.#unwatch(waiter.message);
+      if (waiter.message.type === 'Request') this.#watched.unwatch(waiter.message);
       if (!this.#enqueue(waiter.message, waiter.reject, waiter.trusted)) continue;
       waiter.resolve();
     }
   }
 
   #withdrawQueued(message: RequestMessage): void {
-    this.#watched.delete(message);
+    this.#watched.forget(message);
     this.#size--;
     this.#tombstones++;
     this.#tooLate(message);
@@ -531,42 +455,6 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     }
     if (this.#waiting > 0) this.#admitWaiters();
     this.#consumer?.wake(); // also refreshes stats$
-  }
-
-  /**
-   * Returns the TypeError of a raw request whose signal cannot be listened to: Node's own
-   * `addEventListener` reads the signal's `constructor`, which may be an own getter that throws.
-   */
-  #watch(message: RequestMessage, onAbort: () => void, trusted: boolean): TypeError | undefined {
-    // Trusted (dispatcher) requests are withdrawn by a call; others are watched on their signal
-    // (one that passed checkSignal when the request was adopted).
-    const signal = trusted ? undefined : message.wrapper.signal;
-    let unlisten: (() => void) | undefined;
-    if (signal !== undefined) {
-      try {
-        unlisten = listen(signal, onAbort);
-      } catch (error: unknown) {
-        return new TypeError(
-          'Expected `message.wrapper.signal` to be an AbortSignal, but listening to it threw',
-          { cause: error },
-        );
-      }
-    }
-    this.#watched.set(message, unlisten === undefined ? { onAbort } : { onAbort, unlisten });
-    return undefined;
-  }
-
-  /** A dispatcher's request was cancelled: withdraw it if it has not started. */
-  #withdraw(message: SparkGenericModuleMessage<M, R, C, E>): void {
-    this.#watched.get(message as AnyMessage)?.onAbort();
-  }
-
-  #unwatch(message: RequestMessage): void {
-    if (!canGiveUp(message.wrapper)) return;
-    const watch = this.#watched.get(message);
-    if (watch === undefined) return;
-    this.#watched.delete(message);
-    watch.unlisten?.();
   }
 }
 
@@ -585,68 +473,4 @@ function cancelQuietly(token: unknown): void {
   } catch {
     // A user token whose cancel() throws must not stop the others from being released.
   }
-}
-
-/**
- * Reads a raw envelope once and returns one of the library's own with what it read, or the
- * TypeError saying what is wrong. Everything in it is foreign: a getter may throw, or answer
- * differently the second time, so nothing of the original is looked at again.
- */
-function adopt(message: unknown): AnyMessage | TypeError {
-  try {
-    if (typeof message === 'object' && message !== null) {
-      const m = message as Partial<Record<'type' | 'message' | 'wrapper' | 'token', unknown>>;
-      switch (m.type) {
-        case 'Command':
-          return SparkGenericModuleMessage.Command(m.message);
-        case 'Request':
-          return adoptRequest(m.wrapper);
-        case 'Shutdown': {
-          const token = m.token;
-          if (typeof (token as { cancel?: unknown } | null)?.cancel === 'function') {
-            return SparkGenericModuleMessage.Shutdown(token);
-          }
-          return new TypeError(
-            `Expected \`message.token\` to have a cancel() method, got ${describe(token)}`,
-          );
-        }
-      }
-    }
-    return new TypeError(
-      `Expected \`message\` to be a SparkGenericModuleMessage (Request, Command or Shutdown), got ${describe(message)}`,
-    );
-  } catch (error: unknown) {
-    return new TypeError('Expected `message` to be a SparkGenericModuleMessage, but reading it threw', {
-      cause: error,
-    });
-  }
-}
-
-function adoptRequest(wrapper: unknown): AnyMessage | TypeError {
-  if (!(wrapper instanceof CallbackWrapper)) {
-    return new TypeError(
-      `Expected \`message.wrapper\` to be a CallbackWrapper with an AsyncSubject sender, got ${describe(wrapper)}`,
-    );
-  }
-  const w = wrapper as CallbackWrapper<unknown, Result<unknown, unknown>>;
-  const sender = w.sender;
-  if (!isSender(sender)) {
-    return new TypeError(
-      `Expected \`message.wrapper.sender\` to be an AsyncSubject (next() and complete()), got ${describe(sender)}`,
-    );
-  }
-  const signal = w.signal;
-  if (signal !== undefined) {
-    try {
-      checkSignal('message.wrapper.signal', signal);
-    } catch (error: unknown) {
-      return error as TypeError;
-    }
-  }
-  return SparkGenericModuleMessage.Request(new CallbackWrapper(w.message, sender, signal));
-}
-
-function isSender(sender: unknown): sender is CallbackWrapper<unknown, Result<unknown, unknown>>['sender'] {
-  const s = sender as { next?: unknown; complete?: unknown } | null | undefined;
-  return typeof s?.next === 'function' && typeof s.complete === 'function';
 }
