@@ -6,6 +6,7 @@ import { adopt } from './internal/channel/adopt.js';
 import { type ChannelConsumer, type ChannelPort, providePort } from './internal/channel/channel-port.js';
 import { DeadLetterOutlet } from './internal/channel/dead-letters.js';
 import { StopLatch } from './internal/channel/stop-latch.js';
+import { COMPACT_AFTER, type Waiter, WaitingSenders } from './internal/channel/waiting-senders.js';
 import { WatchedRequests } from './internal/channel/watched-requests.js';
 import { reasonOf } from './internal/signal/abort-fanout.js';
 import { canGiveUp, isGivenUp } from './internal/signal/cancellable-wrapper.js';
@@ -23,24 +24,12 @@ import type { SparkChannelError } from './spark-channel-error.js';
 type AnyMessage = SparkGenericModuleMessage<unknown, unknown, unknown, unknown>;
 type RequestMessage = Extract<AnyMessage, { type: 'Request' }>;
 
-/** A sender waiting for room in a full channel. */
-interface Waiter {
-  readonly message: AnyMessage;
-  readonly trusted: boolean;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-  gone: boolean;
-}
-
 let isChannel: (value: unknown) => boolean;
 
 /** Whether `value` is a real ModuleChannel of this copy of the library (never a Proxy of one). */
 export function isModuleChannel(value: unknown): value is ModuleChannel<unknown, unknown, unknown, unknown> {
   return isChannel(value);
 }
-
-/** Tombstones are compacted away once they outnumber live entries past this many. */
-const COMPACT_AFTER = 64;
 
 /**
  * The mailbox between dispatchers and one module server, as Tokio's `mpsc::channel(capacity)`:
@@ -63,8 +52,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   #queue: Mailbox<AnyMessage> = new RingQueue<AnyMessage>();
   #size = 0;
   #tombstones = 0;
-  readonly #waiters = new RingQueue<Waiter>();
-  #waiting = 0;
+  readonly #waiters = new WaitingSenders();
   #closed = false;
   #stopped = false;
   #consumer: ChannelConsumer | undefined;
@@ -254,7 +242,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       this.#queue.shift();
       this.#size--;
       if (head.type === 'Request') this.#watched.unwatch(head);
-      if (this.#waiting > 0) this.#admitWaiters();
+      if (this.#waiters.count > 0) this.#admitWaiters();
       return head;
     }
   }
@@ -315,8 +303,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     });
     this.#size = 0;
     this.#tombstones = 0;
-    for (let waiter = this.#waiters.shift(); waiter !== undefined; waiter = this.#waiters.shift()) {
-      if (waiter.gone) continue;
+    this.#waiters.clear((waiter) => {
       this.#refused++;
       const error = sendFailed(reason);
       if (waiter.message.type === 'Request') {
@@ -330,8 +317,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
         this.#dead.report('refused', waiter.message, error);
       }
       waiter.reject(error);
-    }
-    this.#waiting = 0;
+    });
     this.#stop.release();
     return { requests, commands };
   }
@@ -353,7 +339,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   }
 
   #hasRoom(): boolean {
-    return this.#waiting === 0 && this.#size < this.capacity;
+    return this.#waiters.count === 0 && this.#size < this.capacity;
   }
 
   #admit(message: AnyMessage, refused: (error: unknown) => void, trusted = false): void {
@@ -415,13 +401,10 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       const unwatchable = this.#watched.watch(
         message,
         () => {
-          waiter.gone = true;
-          this.#waiting--;
+          this.#waiters.leave(waiter);
           this.#watched.forget(message);
           waiter.reject(this.#tooLate(message));
-          if (this.#waiters.length > COMPACT_AFTER && this.#waiters.length > 2 * this.#waiting) {
-            this.#waiters.retain((w) => !w.gone);
-          }
+          this.#waiters.compact();
           // No one is admitted here: a sender only waits while the queue is full.
         },
         waiter.trusted,
@@ -429,15 +412,12 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       if (unwatchable !== undefined) return waiter.reject(unwatchable);
     }
     this.#waiters.push(waiter);
-    this.#waiting++;
   }
 
   #admitWaiters(): void {
-    while (this.#waiting > 0 && this.#size < this.capacity) {
-      const waiter = this.#waiters.shift();
+    while (this.#waiters.count > 0 && this.#size < this.capacity) {
+      const waiter = this.#waiters.next();
       if (waiter === undefined) break;
-      if (waiter.gone) continue;
-      this.#waiting--;
       if (waiter.message.type === 'Request') this.#watched.unwatch(waiter.message);
       if (!this.#enqueue(waiter.message, waiter.reject, waiter.trusted)) continue;
       waiter.resolve();
@@ -453,7 +433,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       this.#queue.retain((m) => !(m.type === 'Request' && isGivenUp(m.wrapper)));
       this.#tombstones = 0;
     }
-    if (this.#waiting > 0) this.#admitWaiters();
+    if (this.#waiters.count > 0) this.#admitWaiters();
     this.#consumer?.wake(); // also refreshes stats$
   }
 }
