@@ -23,6 +23,7 @@ import { awaitJob, followJob, type Settler } from './internal/server/follow.js';
 import { Job } from './internal/server/job.js';
 import { givenUpOutcome, Lifecycle } from './internal/server/lifecycle.js';
 import { readArguments } from './internal/server/read-arguments.js';
+import { failRunning } from './internal/server/reports.js';
 import { lateReply, settledEvent } from './internal/server/reports.js';
 import { deadlockRefusal, enter, leave } from './internal/server/self-deadlock.js';
 import { isNoRoute, Shape, shapeOf, swallow } from './internal/server/shape.js';
@@ -185,28 +186,18 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
   }
 
   drain(deadlineMs: number): Promise<DrainReport> {
-    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the drain reads the live counters
-    const server = this;
     return drain(
       {
         port: this.#port,
-        get isClosed() {
-          return server.#channel.isClosed;
-        },
-        get isStopped() {
-          return server.#stopped;
-        },
-        get handled() {
-          return server.#handled;
-        },
-        get failed() {
-          return server.#failed;
-        },
-        get abandoned() {
-          return server.#abandoned;
-        },
         scheduler: this.#scheduler,
         stopped: this.stopped,
+        state: () => ({
+          isClosed: this.#channel.isClosed,
+          isStopped: this.#stopped,
+          handled: this.#handled,
+          failed: this.#failed,
+          abandoned: this.#abandoned,
+        }),
         halt: (reason) => this.#halt(reason),
       },
       deadlineMs,
@@ -450,15 +441,7 @@ class ModuleServerImpl<M, R, E> implements ModuleServer<M, E>, ChannelConsumer {
     if (calling !== undefined && !calling.settled) this.#active.add(calling);
     this.#abandoned = this.#active.size;
     const lifecycle = this.#lifecycle;
-    for (const job of this.#active) {
-      const what = job.kind === 'request' ? 'Request not answered' : 'Command not finished';
-      const error = failure('RECEIVE_FAILED', `${what}: ${reason}`, cause);
-      job.settled = true;
-      job.abort(error);
-      if (job.record !== undefined)
-        settledEvent(lifecycle, job, job.wrapper !== undefined && isGivenUp(job.wrapper), false, error);
-      if (job.wrapper !== undefined) reply(job.wrapper, { ok: false, error });
-    }
+    failRunning(this.#active, reason, cause, lifecycle);
     this.#active.clear();
     this.#running = 0;
     const dropped = this.#port.close(reason, cause, deadReason);

@@ -9,17 +9,20 @@ import type { ChannelPort } from '../channel/channel-port.js';
 import { longTimer, monotonicScheduler } from '../time/clock.js';
 import { checkPositiveNumber } from '../validate.js';
 
-/** What drain needs of its server, read when it is called and when the server has stopped. */
+/** What drain needs of its server. */
 export interface Drainable {
   readonly port: ChannelPort;
-  readonly isClosed: boolean;
-  readonly isStopped: boolean;
-  readonly handled: number;
-  readonly failed: number;
-  /** Jobs cut off by the stop, running or queued. */
-  readonly abandoned: number;
   readonly scheduler: SchedulerLike | undefined;
   readonly stopped: Promise<void>;
+  /** The server's state now: read when the drain starts and once the server has stopped. */
+  state(): {
+    readonly isClosed: boolean;
+    readonly isStopped: boolean;
+    readonly handled: number;
+    readonly failed: number;
+    /** Jobs cut off by the stop, running or queued. */
+    readonly abandoned: number;
+  };
   halt(reason: string): void;
 }
 
@@ -30,9 +33,10 @@ export function drain(server: Drainable, deadlineMs: number): Promise<DrainRepor
     return Promise.reject(error);
   }
   const empty = { handled: 0, failed: 0, refused: 0, aborted: 0 };
-  if (server.isStopped) return Promise.resolve({ outcome: 'stopped', ...empty });
+  const before = server.state();
+  if (before.isStopped) return Promise.resolve({ outcome: 'stopped', ...empty });
   const port = server.port;
-  const start = { handled: server.handled, failed: server.failed, refused: port.refusedCount() };
+  const refused = port.refusedCount();
   let outcome: DrainReport['outcome'] = 'drained';
   let deadline: Subscription | undefined;
   try {
@@ -50,17 +54,18 @@ export function drain(server: Drainable, deadlineMs: number): Promise<DrainRepor
       }),
     );
   }
-  if (!server.isClosed) {
+  if (!before.isClosed) {
     port.offer(SparkGenericModuleMessage.Shutdown(new SparkChannelCancellationToken()), () => undefined);
   }
   return server.stopped.then(() => {
     deadline?.unsubscribe();
+    const after = server.state();
     return {
       outcome,
-      handled: server.handled - start.handled,
-      failed: server.failed - start.failed,
-      refused: port.refusedCount() - start.refused,
-      aborted: outcome === 'deadline' ? server.abandoned : 0,
+      handled: after.handled - before.handled,
+      failed: after.failed - before.failed,
+      refused: port.refusedCount() - refused,
+      aborted: outcome === 'deadline' ? after.abandoned : 0,
     };
   });
 }
