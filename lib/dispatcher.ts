@@ -6,22 +6,14 @@ import { Observable, type SchedulerLike } from 'rxjs';
 
 import { CallbackWrapper } from './callback-wrapper.js';
 import { SparkChannelCancellationToken } from './cancellation-token.js';
-import {
-  kDeadLetter,
-  kHasRoom,
-  kIsStopped,
-  kOffer,
-  kOnStop,
-  kWhenStopped,
-  kWithdraw,
-  RESOLVED,
-} from './internal/channel-internals.js';
-import { checkSignal, onAbort as listenForAbort, reasonOf } from './internal/abort-fanout.js';
-import { CancellableWrapper } from './internal/cancellable-wrapper.js';
-import { monotonicScheduler } from './internal/clock.js';
-import { Deadlines, kDeadlineBuckets } from './internal/deadlines.js';
-import { Oneshot, PromiseOneshot } from './internal/oneshot.js';
-import { RateLimiter } from './internal/rate-limiter.js';
+import { type ChannelPort, portOf } from './internal/channel/channel-port.js';
+import { RESOLVED } from './internal/reply.js';
+import { checkSignal, onAbort as listenForAbort, reasonOf } from './internal/signal/abort-fanout.js';
+import { CancellableWrapper } from './internal/signal/cancellable-wrapper.js';
+import { monotonicScheduler } from './internal/time/clock.js';
+import { Deadlines, kDeadlineBuckets } from './internal/time/deadlines.js';
+import { Oneshot, PromiseOneshot } from './internal/signal/oneshot.js';
+import { RateLimiter } from './internal/time/rate-limiter.js';
 import {
   checkOptions,
   checkPositiveInteger,
@@ -85,6 +77,7 @@ type Settle<T> = (result: Result<T, unknown>) => void;
 export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToken, E = Error> {
   /** The channel this dispatcher sends on. */
   readonly sender: ModuleChannel<M, R, C, E>;
+  readonly #port: ChannelPort;
   readonly #timeoutMs: number;
   readonly #limiter: RateLimiter | undefined;
   readonly #scheduler: SchedulerLike;
@@ -118,6 +111,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     }
     checkOptions('options', options);
     this.sender = sender;
+    this.#port = portOf(sender);
     // Each option is read once: a getter cannot pass the check and then answer differently.
     let scheduler: unknown, timeoutMs: unknown, rateLimit: unknown;
     try {
@@ -168,7 +162,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
           message,
           new PromiseOneshot<R, E>(resolve as (value: R) => void, reject),
         );
-        this.sender[kOffer](SparkGenericModuleMessage.Request(wrapper), reject, undefined, true);
+        this.#port.offer(SparkGenericModuleMessage.Request(wrapper), reject, undefined, true);
       });
     }
     return new Promise<T>((resolve, reject) => {
@@ -230,9 +224,9 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
   sendCommand(message: M): Promise<void> {
     try {
       const command = SparkGenericModuleMessage.Command(message);
-      if (this.#limiter === undefined && this.sender[kHasRoom]) {
+      if (this.#limiter === undefined && this.#port.hasRoom()) {
         let refusal: unknown; // only a throwing key function can refuse a command that has room
-        this.sender[kOffer](command, (error) => (refusal = error), undefined, true);
+        this.#port.offer(command, (error) => (refusal = error), undefined, true);
         return refusal === undefined ? RESOLVED : Promise.reject(refusal);
       }
       // A closed channel refuses at once and takes no rate-limit slot.
@@ -259,7 +253,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     const command = SparkGenericModuleMessage.Command(message);
     const limiter = this.#limiter;
     // Closed or full refuses first, so a refused send never takes a rate-limit slot.
-    if (limiter === undefined || !this.sender[kHasRoom]) return this.sender.trySend(command);
+    if (limiter === undefined || !this.#port.hasRoom()) return this.sender.trySend(command);
     let acquired: boolean;
     try {
       acquired = limiter.tryAcquire();
@@ -272,7 +266,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
         'RATE_LIMITED',
         `Over the rate limit of ${limiter.limit} per ${limiter.intervalMs} ms`,
       );
-      this.sender[kDeadLetter]('refused', command, limited);
+      this.#port.deadLetter('refused', command, limited);
       throw limited;
     }
     this.sender.trySend(command);
@@ -291,18 +285,18 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
   shutdown(token?: C): Promise<void> {
     const channel = this.sender;
     const shutdownToken = token ?? (new SparkChannelCancellationToken() as C);
-    if (channel[kIsStopped]) return cancelToken(shutdownToken);
-    if (channel.isClosed) return channel[kWhenStopped]().then(() => cancelToken(shutdownToken));
+    if (this.#port.isStopped()) return cancelToken(shutdownToken);
+    if (channel.isClosed) return this.#port.whenStopped().then(() => cancelToken(shutdownToken));
     let invalid: unknown;
     try {
-      channel[kOffer](SparkGenericModuleMessage.Shutdown(shutdownToken), (error) => {
+      this.#port.offer(SparkGenericModuleMessage.Shutdown(shutdownToken), (error) => {
         invalid ??= error; // a refusal after waiting for room means the server stopped: fine
       });
     } catch (error: unknown) {
       /* istanbul ignore next -- the channel reports refusals itself; a promise-returning method never throws */
       invalid = error;
     }
-    return invalid === undefined ? channel[kWhenStopped]() : Promise.reject(invalid);
+    return invalid === undefined ? this.#port.whenStopped() : Promise.reject(invalid);
   }
 
   #deadlinesOf(timeoutMs: number): Deadlines {
@@ -322,7 +316,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     const leave = limiter.acquire(send);
     if (!this.#flushOnStop) {
       this.#flushOnStop = true;
-      this.sender[kOnStop](() => limiter.flush());
+      this.#port.onStop(() => limiter.flush());
     }
     return leave;
   }
@@ -406,7 +400,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     const giveUp = (error: SparkChannelError): void => {
       finish(err(error));
       if (wrapper instanceof CancellableWrapper) wrapper.giveUp(error);
-      this.sender[kWithdraw](request);
+      this.#port.withdraw(request);
     };
     try {
       // A foreign scheduler's now() or schedule() may throw: the request then fails unsent.
@@ -425,7 +419,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
       return undefined;
     }
 
-    const send = (): void => this.sender[kOffer](request, (error) => finish(err(error)), undefined, true);
+    const send = (): void => this.#port.offer(request, (error) => finish(err(error)), undefined, true);
     if (this.#limiter === undefined || this.sender.isClosed) send();
     else leaveRateLine = this.#rateLimited(send);
 

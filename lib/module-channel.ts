@@ -1,50 +1,28 @@
-import { Observable, Subject } from 'rxjs';
+import type { Observable } from 'rxjs';
 
-import { CallbackWrapper } from './callback-wrapper.js';
+import type { CallbackWrapper } from './callback-wrapper.js';
 import type { SparkChannelCancellationToken } from './cancellation-token.js';
-import {
-  type ChannelConsumer,
-  kAttach,
-  kClose,
-  kDeadLetter,
-  kDeadLetters,
-  kTrace,
-  kWatched,
-  kHasRoom,
-  kIsStopped,
-  kOffer,
-  kOnStop,
-  kRefusedCount,
-  kRelease,
-  kTake,
-  kWhenStopped,
-  kWithdraw,
-  RESOLVED,
-} from './internal/channel-internals.js';
-import { checkSignal, onAbort as listen, reasonOf } from './internal/abort-fanout.js';
-import { canGiveUp, isGivenUp } from './internal/cancellable-wrapper.js';
-import { KeyedMailbox } from './internal/keyed-mailbox.js';
-import { givenUpOutcome, type Lifecycle } from './internal/lifecycle.js';
-import type { Mailbox } from './internal/mailbox.js';
-import { reply } from './internal/reply.js';
-import { RingQueue } from './internal/ring-queue.js';
-import { checkPositiveIntegerOrInfinity, describe, failure } from './internal/validate.js';
-import type { DeadLetter, DeadLetterReason } from './dead-letter.js';
-import { SparkGenericModuleMessage } from './module-message.js';
-import { err, type Result } from './result.js';
+import { adopt } from './internal/channel/adopt.js';
+import { type ChannelConsumer, type ChannelPort, providePort } from './internal/channel/channel-port.js';
+import { DeadLetterOutlet } from './internal/channel/dead-letters.js';
+import { StopLatch } from './internal/channel/stop-latch.js';
+import { COMPACT_AFTER, type Waiter, WaitingSenders } from './internal/channel/waiting-senders.js';
+import { WatchedRequests } from './internal/channel/watched-requests.js';
+import { reasonOf } from './internal/signal/abort-fanout.js';
+import { canGiveUp, isGivenUp } from './internal/signal/cancellable-wrapper.js';
+import { KeyedMailbox } from './internal/channel/keyed-mailbox.js';
+import { givenUpOutcome, type Lifecycle } from './internal/server/lifecycle.js';
+import type { Mailbox } from './internal/channel/mailbox.js';
+import { RESOLVED, reply } from './internal/reply.js';
+import { RingQueue } from './internal/channel/ring-queue.js';
+import { checkPositiveIntegerOrInfinity, failure } from './internal/validate.js';
+import type { DeadLetter } from './dead-letter.js';
+import type { SparkGenericModuleMessage } from './module-message.js';
+import { err } from './result.js';
 import type { SparkChannelError } from './spark-channel-error.js';
 
 type AnyMessage = SparkGenericModuleMessage<unknown, unknown, unknown, unknown>;
 type RequestMessage = Extract<AnyMessage, { type: 'Request' }>;
-
-/** A sender waiting for room in a full channel. */
-interface Waiter {
-  readonly message: AnyMessage;
-  readonly trusted: boolean;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-  gone: boolean;
-}
 
 let isChannel: (value: unknown) => boolean;
 
@@ -52,9 +30,6 @@ let isChannel: (value: unknown) => boolean;
 export function isModuleChannel(value: unknown): value is ModuleChannel<unknown, unknown, unknown, unknown> {
   return isChannel(value);
 }
-
-/** Tombstones are compacted away once they outnumber live entries past this many. */
-const COMPACT_AFTER = 64;
 
 /**
  * The mailbox between dispatchers and one module server, as Tokio's `mpsc::channel(capacity)`:
@@ -77,28 +52,87 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   #queue: Mailbox<AnyMessage> = new RingQueue<AnyMessage>();
   #size = 0;
   #tombstones = 0;
-  readonly #waiters = new RingQueue<Waiter>();
-  #waiting = 0;
+  readonly #waiters = new WaitingSenders();
   #closed = false;
   #stopped = false;
   #consumer: ChannelConsumer | undefined;
-  // Abort listeners of queued or waiting requests that carry a signal, so they can leave at once.
-  // Requests from a dispatcher (trusted) are withdrawn by an explicit call instead: an `abort`
-  // listener costs microseconds in Node, far more than the rest of a request.
-  readonly #watched = new Map<AnyMessage, { readonly onAbort: () => void; readonly unlisten?: () => void }>();
-  #whenStopped: { promise: Promise<void>; resolve: () => void } | undefined;
+  readonly #watched = new WatchedRequests();
+  readonly #stop = new StopLatch();
   #refused = 0;
-  #onStop: (() => void)[] | undefined;
-  // Untyped inside, so the channel's variance in M stays what its public surface makes it.
-  #deadLetters: Subject<DeadLetter<unknown>> | undefined;
+  readonly #dead = new DeadLetterOutlet();
   // The server's lifecycle while anyone observes it (events$ or an instrument): a field, so a
   // module nobody watches pays one read per message.
   #trace: Lifecycle | undefined;
+
+  // Built on first use by portOf: the channel's private side, as its server and dispatchers see it.
+  #port: ChannelPort | undefined;
 
   static {
     // A private-field check, not `instanceof`: a Proxy of a channel passes `instanceof` and then
     // throws (or lies) on every internal call; it does not have the private field.
     isChannel = (value) => typeof value === 'object' && value !== null && #queue in value;
+    type Channel = ModuleChannel<unknown, unknown, unknown, unknown>;
+    /** One per channel, with its methods on the prototype: a forwarding call each, no closure. */
+    class Port implements ChannelPort {
+      readonly #c: Channel;
+      constructor(channel: Channel) {
+        this.#c = channel;
+      }
+      offer(
+        message: object,
+        refused: (error: unknown) => void,
+        wait?: (accepted: Promise<void>) => void,
+        trusted?: boolean,
+      ): void {
+        this.#c.#offer(message as AnyMessage, refused, wait, trusted);
+      }
+      take(canShutdown: boolean): AnyMessage | undefined {
+        return this.#c.#take(canShutdown);
+      }
+      release(message: AnyMessage): void {
+        this.#c.#release(message);
+      }
+      attach(consumer: ChannelConsumer, keyOf?: (message: unknown) => unknown): void {
+        this.#c.#attach(consumer, keyOf);
+      }
+      close(...args: Parameters<ChannelPort['close']>): { requests: number; commands: number } {
+        return this.#c.#close(...args);
+      }
+      onStop(listener: () => void): void {
+        this.#c.#stop.onStop(listener);
+      }
+      whenStopped(): Promise<void> {
+        return this.#c.#stop.when();
+      }
+      isStopped(): boolean {
+        return this.#c.#stopped;
+      }
+      hasRoom(): boolean {
+        return !this.#c.#closed && this.#c.#hasRoom();
+      }
+      refusedCount(): number {
+        return this.#c.#refused;
+      }
+      withdraw(message: object): void {
+        this.#c.#watched.withdraw(message);
+      }
+      setTrace(trace: Lifecycle | undefined): void {
+        this.#c.#trace = trace;
+      }
+      watched(): boolean {
+        return this.#c.#dead.watched;
+      }
+      deadLetter(...[reason, envelope, error, result]: Parameters<ChannelPort['deadLetter']>): void {
+        this.#c.#dead.report(reason, envelope as AnyMessage, error, result);
+      }
+      deadLetters(): Observable<DeadLetter<unknown>> {
+        return this.#c.#dead.stream();
+      }
+    }
+    providePort((channel) => {
+      const c = channel as Channel;
+      return (c.#port ??= new Port(c));
+    });
   }
 
   /**
@@ -120,16 +154,6 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   }
 
   /**
-   * @internal Every message that went nowhere (the server's `deadLetters$`). Kept off the public
-   * surface: typed by M, it would make the channel invariant in M.
-   */
-  get [kDeadLetters](): Observable<DeadLetter<unknown>> {
-    return new Observable<DeadLetter<unknown>>((subscriber) =>
-      (this.#deadLetters ??= new Subject()).subscribe(subscriber),
-    );
-  }
-
-  /**
    * Puts `message` in the mailbox, waiting for room if the channel is full. Resolves once the
    * channel has accepted it.
    *
@@ -142,7 +166,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
    */
   send(message: SparkGenericModuleMessage<M, R, C, E>): Promise<void> {
     let settled: Promise<void> = RESOLVED;
-    this[kOffer](
+    this.#offer(
       message,
       (error) => {
         settled = Promise.reject(error);
@@ -168,7 +192,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     if (refusal !== undefined) throw refusal;
     if (!this.#hasRoom()) {
       const full = failure('CHANNEL_FULL', `Channel is full: ${this.#size} of ${this.capacity} slots taken`);
-      this[kDeadLetter]('refused', msg, full);
+      this.#dead.report('refused', msg, full);
       throw full;
     }
     if (msg.type !== 'Shutdown') this.#trace?.sent(msg);
@@ -178,11 +202,11 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   }
 
   /**
-   * @internal The one way in for `send` and the dispatcher: accepts at once when there is room,
+   * The one way in for `send` and the dispatcher: accepts at once when there is room,
    * else joins the line. `refused` is called (synchronously or later) when it will never get in;
    * `wait` receives the promise of a sender that has to wait.
    */
-  [kOffer](
+  #offer(
     offered: SparkGenericModuleMessage<M, R, C, E>,
     refused: (error: unknown) => void,
     wait?: (accepted: Promise<void>) => void,
@@ -203,8 +227,8 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     else wait(waiting);
   }
 
-  /** @internal Called by the server for its next message; `undefined` when none may start. */
-  [kTake](canShutdown: boolean): AnyMessage | undefined {
+  /** Called by the server for its next message; `undefined` when none may start. */
+  #take(canShutdown: boolean): AnyMessage | undefined {
     for (;;) {
       const head = this.#queue.peek();
       if (head === undefined) return undefined;
@@ -217,19 +241,19 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       if (head.type === 'Shutdown' && !canShutdown) return undefined;
       this.#queue.shift();
       this.#size--;
-      if (head.type === 'Request') this.#unwatch(head);
-      if (this.#waiting > 0) this.#admitWaiters();
+      if (head.type === 'Request') this.#watched.unwatch(head);
+      if (this.#waiters.count > 0) this.#admitWaiters();
       return head;
     }
   }
 
-  /** @internal A started message has finished (its key, if any, is free again). */
-  [kRelease](message: AnyMessage): void {
+  /** A started message has finished (its key, if any, is free again). */
+  #release(message: AnyMessage): void {
     this.#queue.release?.(message);
   }
 
-  /** @internal Binds the channel to its one server, with keyed ordering when `keyOf` is given. */
-  [kAttach](consumer: ChannelConsumer, keyOf?: (message: unknown) => unknown): void {
+  /** Binds the channel to its one server, with keyed ordering when `keyOf` is given. */
+  #attach(consumer: ChannelConsumer, keyOf?: (message: unknown) => unknown): void {
     if (this.#consumer !== undefined) {
       throw new TypeError('Expected `channel` to have no server, but a module server already runs on it');
     }
@@ -247,11 +271,11 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   }
 
   /**
-   * @internal The server stopped: close for good, fail every queued request with
+   * The server stopped: close for good, fail every queued request with
    * `RECEIVE_FAILED`, refuse every waiting sender with `SEND_FAILED`, cancel queued Shutdown
    * tokens, and release whoever waits for the stop.
    */
-  [kClose](
+  #close(
     reason: string,
     cause?: unknown,
     deadReason: 'dropped' | 'policy' = 'dropped',
@@ -267,7 +291,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       if (message.type === 'Request') {
         if (isGivenUp(message.wrapper)) return;
         requests++;
-        this.#unwatch(message);
+        this.#watched.unwatch(message);
       } else {
         commands++;
       }
@@ -275,94 +299,27 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       const error = failure('RECEIVE_FAILED', `${what}: ${reason}`, cause);
       if (message.type === 'Request') reply(message.wrapper, err(error));
       trace?.settled(message, 'error', error);
-      this[kDeadLetter](deadReason, message, error);
+      this.#dead.report(deadReason, message, error);
     });
     this.#size = 0;
     this.#tombstones = 0;
-    for (let waiter = this.#waiters.shift(); waiter !== undefined; waiter = this.#waiters.shift()) {
-      if (waiter.gone) continue;
+    this.#waiters.clear((waiter) => {
       this.#refused++;
       const error = sendFailed(reason);
       if (waiter.message.type === 'Request') {
-        this.#unwatch(waiter.message);
+        this.#watched.unwatch(waiter.message);
         reply(waiter.message.wrapper, err(error));
       } else if (waiter.message.type === 'Shutdown') {
         cancelQuietly(waiter.message.token);
       }
       if (waiter.message.type !== 'Shutdown') {
         trace?.settled(waiter.message, 'error', error);
-        this[kDeadLetter]('refused', waiter.message, error);
+        this.#dead.report('refused', waiter.message, error);
       }
       waiter.reject(error);
-    }
-    this.#waiting = 0;
-    this.#whenStopped?.resolve();
-    const onStop = this.#onStop;
-    this.#onStop = undefined;
-    onStop?.forEach((listener) => listener());
+    });
+    this.#stop.release();
     return { requests, commands };
-  }
-
-  /** @internal Calls `listener` synchronously when the server stops (at once if it has). */
-  [kOnStop](listener: () => void): void {
-    if (this.#stopped) listener();
-    else (this.#onStop ??= []).push(listener);
-  }
-
-  /** @internal Set by the server whenever someone starts or stops observing it. */
-  set [kTrace](trace: Lifecycle | undefined) {
-    this.#trace = trace;
-  }
-
-  /** @internal Whether anyone listens for dead letters (so the server may skip looking for them). */
-  get [kWatched](): boolean {
-    return this.#deadLetters?.observed === true;
-  }
-
-  /** @internal Reports a message that went nowhere, when anyone listens. */
-  [kDeadLetter](
-    reason: DeadLetterReason,
-    envelope: AnyMessage,
-    error?: unknown,
-    result?: DeadLetter<M>['result'],
-  ): void {
-    const subject = this.#deadLetters;
-    if (subject?.observed !== true || envelope.type === 'Shutdown') return;
-    const request = envelope.type === 'Request';
-    const letter: DeadLetter<unknown> = {
-      reason,
-      kind: request ? 'request' : 'command',
-      message: request ? envelope.wrapper.message : envelope.message,
-      ...(error === undefined ? {} : { error }),
-      ...(result === undefined ? {} : { result }),
-    };
-    subject.next(letter);
-  }
-
-  /** @internal Whether a message sent now would be accepted without waiting. */
-  get [kHasRoom](): boolean {
-    return !this.#closed && this.#hasRoom();
-  }
-
-  /** @internal How many sends were refused because the channel was closed. */
-  get [kRefusedCount](): number {
-    return this.#refused;
-  }
-
-  /** @internal Resolves once the channel's server has stopped. */
-  [kWhenStopped](): Promise<void> {
-    if (this.#stopped) return RESOLVED;
-    if (this.#whenStopped === undefined) {
-      let resolve!: () => void;
-      const promise = new Promise<void>((r) => (resolve = r));
-      this.#whenStopped = { promise, resolve };
-    }
-    return this.#whenStopped.promise;
-  }
-
-  /** @internal */
-  get [kIsStopped](): boolean {
-    return this.#stopped;
   }
 
   /**
@@ -377,12 +334,12 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     } else if (message.type === 'Request' && this.#consumer !== undefined) {
       refusal = this.#consumer.refusal(message.wrapper.message);
     }
-    if (refusal !== undefined) this[kDeadLetter]('refused', message, refusal);
+    if (refusal !== undefined) this.#dead.report('refused', message, refusal);
     return refusal;
   }
 
   #hasRoom(): boolean {
-    return this.#waiting === 0 && this.#size < this.capacity;
+    return this.#waiters.count === 0 && this.#size < this.capacity;
   }
 
   #admit(message: AnyMessage, refused: (error: unknown) => void, trusted = false): void {
@@ -413,7 +370,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
         this.#tooLate(message);
         return false;
       }
-      const unwatchable = this.#watch(message, () => this.#withdrawQueued(message), trusted);
+      const unwatchable = this.#watched.watch(message, () => this.#withdrawQueued(message), trusted);
       if (unwatchable !== undefined) {
         refused(unwatchable);
         return false;
@@ -424,10 +381,10 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     } catch (thrown: unknown) {
       // The only thing that throws here is the server's key function: the message is refused.
       const error = failure('SEND_FAILED', 'Message refused: the key function threw', thrown);
-      if (message.type === 'Request') this.#unwatch(message);
+      if (message.type === 'Request') this.#watched.unwatch(message);
       if (message.type !== 'Shutdown') {
         this.#trace?.settled(message, 'error', error);
-        this[kDeadLetter]('refused', message, error);
+        this.#dead.report('refused', message, error);
       }
       refused(error);
       return false;
@@ -441,16 +398,13 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     const { message } = waiter;
     if (message.type === 'Request' && canGiveUp(message.wrapper)) {
       if (isGivenUp(message.wrapper)) return waiter.reject(this.#tooLate(message));
-      const unwatchable = this.#watch(
+      const unwatchable = this.#watched.watch(
         message,
         () => {
-          waiter.gone = true;
-          this.#waiting--;
-          this.#watched.delete(message);
+          this.#waiters.leave(waiter);
+          this.#watched.forget(message);
           waiter.reject(this.#tooLate(message));
-          if (this.#waiters.length > COMPACT_AFTER && this.#waiters.length > 2 * this.#waiting) {
-            this.#waiters.retain((w) => !w.gone);
-          }
+          this.#waiters.compact();
           // No one is admitted here: a sender only waits while the queue is full.
         },
         waiter.trusted,
@@ -458,23 +412,20 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       if (unwatchable !== undefined) return waiter.reject(unwatchable);
     }
     this.#waiters.push(waiter);
-    this.#waiting++;
   }
 
   #admitWaiters(): void {
-    while (this.#waiting > 0 && this.#size < this.capacity) {
-      const waiter = this.#waiters.shift();
+    while (this.#waiters.count > 0 && this.#size < this.capacity) {
+      const waiter = this.#waiters.next();
       if (waiter === undefined) break;
-      if (waiter.gone) continue;
-      this.#waiting--;
-      if (waiter.message.type === 'Request') this.#unwatch(waiter.message);
+      if (waiter.message.type === 'Request') this.#watched.unwatch(waiter.message);
       if (!this.#enqueue(waiter.message, waiter.reject, waiter.trusted)) continue;
       waiter.resolve();
     }
   }
 
   #withdrawQueued(message: RequestMessage): void {
-    this.#watched.delete(message);
+    this.#watched.forget(message);
     this.#size--;
     this.#tombstones++;
     this.#tooLate(message);
@@ -482,44 +433,8 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       this.#queue.retain((m) => !(m.type === 'Request' && isGivenUp(m.wrapper)));
       this.#tombstones = 0;
     }
-    if (this.#waiting > 0) this.#admitWaiters();
+    if (this.#waiters.count > 0) this.#admitWaiters();
     this.#consumer?.wake(); // also refreshes stats$
-  }
-
-  /**
-   * Returns the TypeError of a raw request whose signal cannot be listened to: Node's own
-   * `addEventListener` reads the signal's `constructor`, which may be an own getter that throws.
-   */
-  #watch(message: RequestMessage, onAbort: () => void, trusted: boolean): TypeError | undefined {
-    // Trusted (dispatcher) requests are withdrawn by a call; others are watched on their signal
-    // (one that passed checkSignal when the request was adopted).
-    const signal = trusted ? undefined : message.wrapper.signal;
-    let unlisten: (() => void) | undefined;
-    if (signal !== undefined) {
-      try {
-        unlisten = listen(signal, onAbort);
-      } catch (error: unknown) {
-        return new TypeError(
-          'Expected `message.wrapper.signal` to be an AbortSignal, but listening to it threw',
-          { cause: error },
-        );
-      }
-    }
-    this.#watched.set(message, unlisten === undefined ? { onAbort } : { onAbort, unlisten });
-    return undefined;
-  }
-
-  /** @internal A dispatcher's request was cancelled: withdraw it if it has not started. */
-  [kWithdraw](message: SparkGenericModuleMessage<M, R, C, E>): void {
-    this.#watched.get(message as AnyMessage)?.onAbort();
-  }
-
-  #unwatch(message: RequestMessage): void {
-    if (!canGiveUp(message.wrapper)) return;
-    const watch = this.#watched.get(message);
-    if (watch === undefined) return;
-    this.#watched.delete(message);
-    watch.unlisten?.();
   }
 }
 
@@ -538,68 +453,4 @@ function cancelQuietly(token: unknown): void {
   } catch {
     // A user token whose cancel() throws must not stop the others from being released.
   }
-}
-
-/**
- * Reads a raw envelope once and returns one of the library's own with what it read, or the
- * TypeError saying what is wrong. Everything in it is foreign: a getter may throw, or answer
- * differently the second time, so nothing of the original is looked at again.
- */
-function adopt(message: unknown): AnyMessage | TypeError {
-  try {
-    if (typeof message === 'object' && message !== null) {
-      const m = message as Partial<Record<'type' | 'message' | 'wrapper' | 'token', unknown>>;
-      switch (m.type) {
-        case 'Command':
-          return SparkGenericModuleMessage.Command(m.message);
-        case 'Request':
-          return adoptRequest(m.wrapper);
-        case 'Shutdown': {
-          const token = m.token;
-          if (typeof (token as { cancel?: unknown } | null)?.cancel === 'function') {
-            return SparkGenericModuleMessage.Shutdown(token);
-          }
-          return new TypeError(
-            `Expected \`message.token\` to have a cancel() method, got ${describe(token)}`,
-          );
-        }
-      }
-    }
-    return new TypeError(
-      `Expected \`message\` to be a SparkGenericModuleMessage (Request, Command or Shutdown), got ${describe(message)}`,
-    );
-  } catch (error: unknown) {
-    return new TypeError('Expected `message` to be a SparkGenericModuleMessage, but reading it threw', {
-      cause: error,
-    });
-  }
-}
-
-function adoptRequest(wrapper: unknown): AnyMessage | TypeError {
-  if (!(wrapper instanceof CallbackWrapper)) {
-    return new TypeError(
-      `Expected \`message.wrapper\` to be a CallbackWrapper with an AsyncSubject sender, got ${describe(wrapper)}`,
-    );
-  }
-  const w = wrapper as CallbackWrapper<unknown, Result<unknown, unknown>>;
-  const sender = w.sender;
-  if (!isSender(sender)) {
-    return new TypeError(
-      `Expected \`message.wrapper.sender\` to be an AsyncSubject (next() and complete()), got ${describe(sender)}`,
-    );
-  }
-  const signal = w.signal;
-  if (signal !== undefined) {
-    try {
-      checkSignal('message.wrapper.signal', signal);
-    } catch (error: unknown) {
-      return error as TypeError;
-    }
-  }
-  return SparkGenericModuleMessage.Request(new CallbackWrapper(w.message, sender, signal));
-}
-
-function isSender(sender: unknown): sender is CallbackWrapper<unknown, Result<unknown, unknown>>['sender'] {
-  const s = sender as { next?: unknown; complete?: unknown } | null | undefined;
-  return typeof s?.next === 'function' && typeof s.complete === 'function';
 }

@@ -1,4 +1,4 @@
-import { kNoRoute } from './internal/channel-internals.js';
+import { kNoRoute } from './internal/server/brands.js';
 
 /**
  * A router has no route for a message's `type`. The message fails alone (a request rejects with

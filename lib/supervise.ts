@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 
 import type { HandlerContext, SparkGenericModuleHandler } from './handler.js';
-import { kFailed, type SupervisionDecision } from './internal/channel-internals.js';
+import { kFailed, type SupervisionDecision } from './internal/server/brands.js';
 import { checkOptions, checkPositiveNumber, describe } from './internal/validate.js';
 
 /** When a supervised handler is rebuilt, and when its module gives up. */

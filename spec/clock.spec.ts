@@ -2,7 +2,7 @@ import { asyncScheduler, interval, lastValueFrom, NEVER, take, timer, VirtualTim
 import { TestScheduler } from 'rxjs/testing';
 
 import { SparkGenericModuleDispatcher, ModuleChannel, spawnModule } from '../lib/index.js';
-import { longTimer, MAX_TIMER_MS, monotonicScheduler, timerDelay } from '../lib/internal/clock.js';
+import { longTimer, MAX_TIMER_MS, monotonicScheduler, timerDelay } from '../lib/internal/time/clock.js';
 import { codeOf, deferred } from './support/helpers.js';
 
 type Msg = { op: 'hang' | 'ok'; n: number };

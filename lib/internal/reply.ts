@@ -13,3 +13,6 @@ export function reply<V, E>(wrapper: CallbackWrapper<unknown, Result<V, E>>, res
     // A sender that is not a well-behaved AsyncSubject cannot take the loop down with it.
   }
 }
+
+/** A settled promise, shared: a send accepted at once returns it (callers may compare by identity). */
+export const RESOLVED: Promise<void> = Promise.resolve();

@@ -1,7 +1,7 @@
 import { concatMap, from, map, type Observable, of, type OperatorFunction } from 'rxjs';
 
 import { SparkGenericModuleDispatcher } from '../dispatcher.js';
-import { RESOLVED } from '../internal/channel-internals.js';
+import { RESOLVED } from '../internal/reply.js';
 import { describe } from '../internal/validate.js';
 import type { CommandOf, ModuleDefinition } from '../module-definition.js';
 import { TypedDispatcher } from '../typed-dispatcher.js';

@@ -1,6 +1,6 @@
 import { type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 
-import { monotonicScheduler } from '../internal/clock.js';
+import { monotonicScheduler } from '../internal/time/clock.js';
 
 import type { SparkChannelCancellationToken } from '../cancellation-token.js';
 import type { DispatcherOptions, SparkGenericModuleDispatcher } from '../dispatcher.js';

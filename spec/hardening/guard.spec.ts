@@ -13,7 +13,7 @@ import {
   spawnModule,
   type RequestOptions,
 } from '../../lib/index.js';
-import { onAbort } from '../../lib/internal/abort-fanout.js';
+import { onAbort } from '../../lib/internal/signal/abort-fanout.js';
 import { outcome } from '../support/helpers.js';
 
 type Msg = { n: number };

@@ -4,7 +4,7 @@
 import { NEVER, VirtualTimeScheduler } from 'rxjs';
 
 import { SparkGenericModuleDispatcher, spawnModule } from '../../lib/index.js';
-import { kDeadlineBuckets } from '../../lib/internal/deadlines.js';
+import { kDeadlineBuckets } from '../../lib/internal/time/deadlines.js';
 import { codeOf, deferred, isSettled } from '../support/helpers.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;

@@ -1,8 +1,8 @@
 import { asyncScheduler, type SchedulerLike, Subscription, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 
-import { MAX_TIMER_MS } from '../../lib/internal/clock.js';
-import { Deadlines } from '../../lib/internal/deadlines.js';
+import { MAX_TIMER_MS } from '../../lib/internal/time/clock.js';
+import { Deadlines } from '../../lib/internal/time/deadlines.js';
 
 const virtual = (): TestScheduler => new TestScheduler((a, b) => expect(a).toEqual(b));
 

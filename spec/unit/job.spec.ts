@@ -2,7 +2,7 @@ import { getEventListeners } from 'node:events';
 import { AsyncSubject } from 'rxjs';
 
 import { CallbackWrapper, type Result } from '../../lib/index.js';
-import { Job } from '../../lib/internal/job.js';
+import { Job } from '../../lib/internal/server/job.js';
 
 function requestJob(callerSignal?: AbortSignal): Job {
   const wrapper = new CallbackWrapper<unknown, Result<unknown, unknown>>(

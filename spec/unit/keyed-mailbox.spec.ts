@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 
-import { KeyedMailbox } from '../../lib/internal/keyed-mailbox.js';
+import { KeyedMailbox } from '../../lib/internal/channel/keyed-mailbox.js';
 
 interface Item {
   readonly key: string;

@@ -1,6 +1,6 @@
 import { AsyncSubject, firstValueFrom, lastValueFrom } from 'rxjs';
 
-import { Oneshot } from '../../lib/internal/oneshot.js';
+import { Oneshot } from '../../lib/internal/signal/oneshot.js';
 
 function oneshot<V>(): { shot: Oneshot<V>; onSettle: jest.Mock } {
   const onSettle = jest.fn();
@@ -118,7 +118,7 @@ describe('Oneshot', () => {
 describe('quiet completion', () => {
   it('replays the value and completion to a subscriber that comes after an unobserved completion', async () => {
     const { lastValueFrom, toArray } = await import('rxjs');
-    const { PromiseOneshot } = await import('../../lib/internal/oneshot.js');
+    const { PromiseOneshot } = await import('../../lib/internal/signal/oneshot.js');
     let resolved: unknown;
     const oneshot = new PromiseOneshot<number, Error>(
       (v) => (resolved = v),

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { asyncScheduler, mergeMap, Observable, takeUntil, timer, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 
-import { MAX_TIMER_MS } from '../../lib/internal/clock.js';
-import { RateLimiter } from '../../lib/internal/rate-limiter.js';
+import { MAX_TIMER_MS } from '../../lib/internal/time/clock.js';
+import { RateLimiter } from '../../lib/internal/time/rate-limiter.js';
 
 function testScheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 
-import { RingQueue } from '../../lib/internal/ring-queue.js';
+import { RingQueue } from '../../lib/internal/channel/ring-queue.js';
 
 /** Empties the queue, returning what it held in order. */
 function drain<T>(queue: RingQueue<T>): T[] {

@@ -1,4 +1,4 @@
-import { CallbackWrapper } from '../callback-wrapper.js';
+import { CallbackWrapper } from '../../callback-wrapper.js';
 import { checkSignal } from './abort-fanout.js';
 
 /**

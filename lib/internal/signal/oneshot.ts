@@ -1,7 +1,7 @@
 import { AsyncSubject } from 'rxjs';
 
-import type { Result } from '../result.js';
-import { failure } from './validate.js';
+import type { Result } from '../../result.js';
+import { failure } from '../validate.js';
 
 /**
  * The dispatcher's own reply oneshot: a real `AsyncSubject` (anyone may still subscribe to it),

@@ -1,7 +1,7 @@
-import type { CallbackWrapper } from '../callback-wrapper.js';
-import { checkSignal, onAbort, reasonOf } from './abort-fanout.js';
-import type { HandlerContext } from '../handler.js';
-import type { Result } from '../result.js';
+import type { CallbackWrapper } from '../../callback-wrapper.js';
+import { checkSignal, onAbort, reasonOf } from '../signal/abort-fanout.js';
+import type { HandlerContext } from '../../handler.js';
+import type { Result } from '../../result.js';
 import type { MessageRecord } from './lifecycle.js';
 
 /**

@@ -1,16 +1,16 @@
 import { type SchedulerLike, Subject } from 'rxjs';
 
-import type { CallbackWrapper } from '../callback-wrapper.js';
-import type { MessageOutcome, ModuleEvent } from '../module-event.js';
+import type { CallbackWrapper } from '../../callback-wrapper.js';
+import type { MessageOutcome, ModuleEvent } from '../../module-event.js';
 import type {
   InstrumentedMessage,
   InstrumentedSettlement,
   ModuleInstrumentation,
-} from '../module-instrumentation.js';
-import type { SparkGenericModuleMessage } from '../module-message.js';
-import { isSparkChannelError } from '../spark-channel-error.js';
-import { reasonOf } from './abort-fanout.js';
-import { monotonicScheduler } from './clock.js';
+} from '../../module-instrumentation.js';
+import type { SparkGenericModuleMessage } from '../../module-message.js';
+import { isSparkChannelError } from '../../spark-channel-error.js';
+import { reasonOf } from '../signal/abort-fanout.js';
+import { monotonicScheduler } from '../time/clock.js';
 
 /** What the lifecycle knows of one message: created when it is first seen while someone listens. */
 export interface MessageRecord {

@@ -1,3 +1,4 @@
+// internal/time: the module clock, timers, request deadlines and rate limits.
 import { asyncScheduler, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 // RxJS's own monotonic clock: `performance.now()`, unless `TestScheduler.run` has patched in
 // virtual time (it patches this provider along with asyncScheduler's timers and `now()`).

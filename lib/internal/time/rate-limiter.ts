@@ -3,7 +3,7 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 
 import { monotonicScheduler, timerDelay } from './clock.js';
-import { RingQueue } from './ring-queue.js';
+import { RingQueue } from '../channel/ring-queue.js';
 
 interface Ticket {
   readonly run: () => void;

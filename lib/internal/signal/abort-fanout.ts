@@ -1,5 +1,6 @@
+// internal/signal: abort signals, cancellable wrappers and one-shot replies (how a caller gives up).
 // Per request with a signal: one Set entry (the request's callback); per signal, one listener.
-import { describe } from './validate.js';
+import { describe } from '../validate.js';
 
 /**
  * One `abort` listener per signal, however many requests share it: a page-wide AbortController

@@ -1,0 +1,138 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+
+import type { SparkChannelCancellationToken } from './cancellation-token.js';
+import type { DeadLetter } from './dead-letter.js';
+import type { ModuleEvent } from './module-event.js';
+import type { ModuleInstrumentation } from './module-instrumentation.js';
+
+/** A handler failure, as `errors$` reports it. */
+export interface ModuleError<M, E> {
+  readonly kind: 'request' | 'command';
+  readonly message: M;
+  readonly error: E;
+}
+
+/** A snapshot of a server's counters. */
+export interface ModuleServerStats {
+  /** Messages accepted and not yet started (the channel's `size`). */
+  readonly queued: number;
+  /** Handlers in progress. */
+  readonly running: number;
+  /** Handlers finished, whether they succeeded or failed. */
+  readonly handled: number;
+  /** Those of `handled` that failed. */
+  readonly failed: number;
+}
+
+/** Where command failures are logged. */
+export interface ModuleServerLogger {
+  error(...args: unknown[]): void;
+  warn?(...args: unknown[]): void;
+}
+
+/** Options of {@link runModuleServer}; `M` types the `key` function's message. */
+export interface ModuleServerOptions<M = never> {
+  /** Where command failures are logged; `console` by default. */
+  logger?: ModuleServerLogger;
+  /** Cancelling this token stops the server at once, as `stop()` does. */
+  token?: SparkChannelCancellationToken;
+  /** How many handlers may run at once, started in arrival order; 1 (the default) is strictly one at a time. */
+  concurrency?: number;
+  /**
+   * Keyed ordering: messages with the same key run one at a time and in order, different keys
+   * run side by side (up to `concurrency`). A key function that throws refuses that message
+   * (`SEND_FAILED`, its error as `cause`).
+   *
+   * @example
+   * runModuleServer(handler, channel, { concurrency: 8, key: (m) => m.accountId });
+   */
+  // Method syntax on purpose: options typed for one message type stay assignable to another's.
+  key?(this: void, message: M): unknown;
+  /**
+   * The module's clock: drain deadlines and supervision windows run on it, and lifecycle events
+   * are stamped with its `now()`. Any RxJS scheduler; by default `asyncScheduler`'s timers on a
+   * monotonic clock (`performance.now()`: setting the system clock moves no deadline, and
+   * durations are sub-millisecond). Tests pass a `TestScheduler`, or keep the default under
+   * jest's or vitest's fake timers.
+   */
+  scheduler?: SchedulerLike;
+  /**
+   * Hooks into every message, for tracing or metrics (`openTelemetry()` from `spark-channel/otel`
+   * is one). A server without it pays nothing.
+   */
+  instrument?: ModuleInstrumentation<M>;
+}
+
+/** What {@link ModuleServer.drain} reports. */
+export interface DrainReport {
+  /** `drained`: everything finished in time; `deadline`: stopped at the deadline; `stopped`: it had already stopped. */
+  readonly outcome: 'drained' | 'deadline' | 'stopped';
+  /** Handlers finished during the drain (successes and failures). */
+  readonly handled: number;
+  /** Of those, the ones that failed. */
+  readonly failed: number;
+  /** Sends refused with `SEND_FAILED` during the drain (the channel closed when it began). */
+  readonly refused: number;
+  /** Messages cut off by the deadline: running or queued requests and commands that never finished. */
+  readonly aborted: number;
+}
+
+/**
+ * A running module server: the handle `runModuleServer` returns.
+ */
+export interface ModuleServer<M, E> {
+  /** Every handler failure, request and command alike. Completes when the server stops. */
+  readonly errors$: Observable<ModuleError<M, E>>;
+  /** Resolves once the server has stopped (after a Shutdown, `stop()`, or its `token`). */
+  readonly stopped: Promise<void>;
+  readonly isRunning: boolean;
+  /**
+   * Stops at once: aborts the running handler's `context.signal`, rejects every request not yet
+   * answered with `RECEIVE_FAILED`, refuses waiting senders with `SEND_FAILED`. Idempotent.
+   */
+  stop(): void;
+  stats(): ModuleServerStats;
+  /**
+   * The counters as they change, for a UI to bind to: the current value on subscribe, then at
+   * most one value per microtask while anything changed. Completes when the server stops.
+   *
+   * @example
+   * server.stats$.pipe(map((s) => s.queued)).subscribe((n) => (badge.textContent = String(n)));
+   */
+  readonly stats$: Observable<ModuleServerStats>;
+  /**
+   * Graceful shutdown with a deadline: closes the channel as a Shutdown would, lets everything
+   * already sent finish, and stops at once (as `stop()`) if that takes longer than `deadlineMs`.
+   * Resolves with what happened; rejects with a RangeError naming `deadlineMs` when it is not a
+   * positive number.
+   *
+   * @example
+   * const report = await server.drain(5_000);
+   * if (report.outcome === 'deadline') log.warn(`${report.aborted} messages cut off`);
+   */
+  drain(deadlineMs: number): Promise<DrainReport>;
+  /**
+   * Lifecycle events, opt-in: per message `accepted` → `started` → `settled` (with its outcome,
+   * queue wait and handling time), per module `restarted` and `stopped`. Hot and synchronous;
+   * while nobody subscribes nothing is recorded. Completes after the `stopped` event.
+   *
+   * @example
+   * server.events$
+   *   .pipe(filter((e) => e.type === 'settled'))
+   *   .subscribe((e) => histogram.record(e.handlingMs ?? 0, { outcome: e.outcome }));
+   */
+  readonly events$: Observable<ModuleEvent<M>>;
+  /**
+   * Every message of this module that went nowhere, with the reason (a `DeadLetterReason`):
+   * refused sends, messages dropped by a stop, replies that came after their caller gave up,
+   * messages no route took, messages dropped by a supervision policy. Hot: only what happens while
+   * subscribed is seen. It outlives the server (a closed channel goes on refusing sends) and never
+   * completes; nothing is built for it while nobody subscribes.
+   *
+   * @example
+   * server.deadLetters$.subscribe(({ reason, kind, message, error }) =>
+   *   log.warn(`dead letter: ${kind} ${reason}`, message, error),
+   * );
+   */
+  readonly deadLetters$: Observable<DeadLetter<M>>;
+}
