@@ -1,6 +1,7 @@
 import type { SchedulerLike } from 'rxjs';
 
 import { SparkChannelError, type SparkChannelErrorCode } from '../spark-channel-error.js';
+import { checkSignal } from './signal/abort-fanout.js';
 
 /** Renders a bad argument for an error message without dumping it. */
 export function describe(value: unknown): string {
@@ -54,9 +55,10 @@ export function checkScheduler(value: unknown): SchedulerLike {
   );
 }
 
+/** `signal` options: a real AbortSignal, checked as the dispatcher checks it (native getters). */
 export function checkAbortSignal(name: string, value: unknown): AbortSignal {
-  if (typeof AbortSignal !== 'undefined' && value instanceof AbortSignal) return value;
-  throw new TypeError(`Expected \`${name}\` to be an AbortSignal, got ${describe(value)}`);
+  checkSignal(name, value);
+  return value as AbortSignal;
 }
 
 /**
