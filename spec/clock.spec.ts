@@ -4,6 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { SparkGenericModuleDispatcher, ModuleChannel, spawnModule } from '../lib/index.js';
 import { longTimer, MAX_TIMER_MS, monotonicScheduler, timerDelay } from '../lib/internal/time/clock.js';
 import { codeOf, deferred } from './support/helpers.js';
+import { recordDelays } from './support/clock.js';
 
 type Msg = { op: 'hang' | 'ok'; n: number };
 const handler = {
@@ -153,12 +154,7 @@ describe('longTimer', () => {
 
   it('waits longer in steps of at most 2³¹−1 ms, and fires exactly at the end', () => {
     const scheduler = new VirtualTimeScheduler();
-    const delays: number[] = [];
-    const realSchedule = scheduler.schedule.bind(scheduler);
-    jest.spyOn(scheduler, 'schedule').mockImplementation((work, delay, state) => {
-      delays.push(delay ?? 0);
-      return realSchedule(work, delay, state);
-    });
+    const delays = recordDelays(scheduler);
     const long = 3 * MAX_TIMER_MS + 5;
     const fired: number[] = [];
     longTimer(long, scheduler, () => fired.push(scheduler.now()));

@@ -15,3 +15,14 @@ export function manualClock(start = 0): SchedulerLike & { t: number } {
   };
   return clock;
 }
+
+/** Records the delay of every action scheduled on `scheduler` (which still runs them). */
+export function recordDelays(scheduler: SchedulerLike): number[] {
+  const delays: number[] = [];
+  const realSchedule = scheduler.schedule.bind(scheduler);
+  jest.spyOn(scheduler, 'schedule').mockImplementation((work, delay, state) => {
+    delays.push(delay ?? 0);
+    return realSchedule(work, delay, state);
+  });
+  return delays;
+}

@@ -3,6 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 
 import { MAX_TIMER_MS } from '../../lib/internal/time/clock.js';
 import { Deadlines } from '../../lib/internal/time/deadlines.js';
+import { recordDelays } from '../support/clock.js';
 
 const virtual = (): TestScheduler => new TestScheduler((a, b) => expect(a).toEqual(b));
 
@@ -134,12 +135,7 @@ describe('Deadlines', () => {
 
   it('waits longer than 2³¹−1 ms in steps a timer can take, firing exactly on time', () => {
     const scheduler = new VirtualTimeScheduler();
-    const delays: number[] = [];
-    const realSchedule = scheduler.schedule.bind(scheduler);
-    jest.spyOn(scheduler, 'schedule').mockImplementation((work, delay, state) => {
-      delays.push(delay ?? 0);
-      return realSchedule(work, delay, state);
-    });
+    const delays = recordDelays(scheduler);
     const long = 2 * MAX_TIMER_MS + 7;
     const deadlines = new Deadlines(long, scheduler);
     const fired: number[] = [];

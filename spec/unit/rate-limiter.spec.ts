@@ -4,6 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 
 import { MAX_TIMER_MS } from '../../lib/internal/time/clock.js';
 import { RateLimiter } from '../../lib/internal/time/rate-limiter.js';
+import { recordDelays } from '../support/clock.js';
 
 function testScheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
@@ -221,12 +222,7 @@ describe('RateLimiter', () => {
   describe('windows longer than a timer can take', () => {
     it('waits in steps of at most 2³¹−1 ms and grants exactly when the window has room', () => {
       const scheduler = new VirtualTimeScheduler();
-      const delays: number[] = [];
-      const realSchedule = scheduler.schedule.bind(scheduler);
-      jest.spyOn(scheduler, 'schedule').mockImplementation((work, delay, state) => {
-        delays.push(delay ?? 0);
-        return realSchedule(work, delay, state);
-      });
+      const delays = recordDelays(scheduler);
       const long = 2 * MAX_TIMER_MS + 3;
       const limiter = new RateLimiter(1, long, scheduler);
       const granted: number[] = [];
