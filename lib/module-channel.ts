@@ -89,6 +89,12 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       take(canShutdown: boolean): AnyMessage | undefined {
         return this.#c.#take(canShutdown);
       }
+      batch(max: number): AnyMessage | AnyMessage[] | undefined {
+        return this.#c.#batch(max);
+      }
+      startNext(expected: AnyMessage): AnyMessage | undefined {
+        return this.#c.#startNext(expected);
+      }
       release(message: AnyMessage): void {
         this.#c.#release(message);
       }
@@ -229,22 +235,56 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
 
   /** Called by the server for its next message; `undefined` when none may start. */
   #take(canShutdown: boolean): AnyMessage | undefined {
+    const head = this.#head();
+    if (head === undefined || (head.type === 'Shutdown' && !canShutdown)) return undefined;
+    return this.#started(head);
+  }
+
+  /**
+   * The messages the server may start now, in order: up to `max`, and none from a Shutdown on.
+   * One message alone, or an array of them. They stay queued (counted by `size`, withdrawable,
+   * holding their place against `capacity`) until the server starts each with {@link #startNext}.
+   */
+  #batch(max: number): AnyMessage | AnyMessage[] | undefined {
+    const first = this.#head();
+    if (first === undefined || first.type === 'Shutdown') return undefined;
+    const queue = this.#queue as RingQueue<AnyMessage>; // batches are for the FIFO mailbox only
+    const second = queue.at(1);
+    if (second === undefined || second.type === 'Shutdown') return first;
+    const batch = [first, second];
+    for (let i = 2, message = queue.at(i); message !== undefined && i < max; message = queue.at(++i)) {
+      if (message.type === 'Shutdown') break;
+      batch.push(message);
+    }
+    return batch;
+  }
+
+  /**
+   * Starts `expected`, a message of the server's current batch, and returns it; `undefined` when
+   * it is no longer queued (a request withdrawn after the batch was formed).
+   */
+  #startNext(expected: AnyMessage): AnyMessage | undefined {
+    return this.#head() === expected ? this.#started(expected) : undefined;
+  }
+
+  /** The head of the mailbox, once the withdrawn requests before it are dropped. */
+  #head(): AnyMessage | undefined {
     for (;;) {
       const head = this.#queue.peek();
-      if (head === undefined) return undefined;
-      if (head.type === 'Request' && isGivenUp(head.wrapper)) {
-        this.#queue.shift(); // a withdrawn request: its slot was freed when it aborted
-        this.#queue.release?.(head);
-        this.#tombstones--;
-        continue;
-      }
-      if (head.type === 'Shutdown' && !canShutdown) return undefined;
-      this.#queue.shift();
-      this.#size--;
-      if (head.type === 'Request') this.#watched.unwatch(head);
-      if (this.#waiters.count > 0) this.#admitWaiters();
-      return head;
+      if (head === undefined || head.type !== 'Request' || !isGivenUp(head.wrapper)) return head;
+      this.#queue.shift(); // a withdrawn request: its slot was freed when it aborted
+      this.#queue.release?.(head);
+      this.#tombstones--;
     }
+  }
+
+  /** `head` leaves the mailbox to start: its slot goes to the next waiting sender. */
+  #started(head: AnyMessage): AnyMessage {
+    this.#queue.shift();
+    this.#size--;
+    if (head.type === 'Request') this.#watched.unwatch(head);
+    if (this.#waiters.count > 0) this.#admitWaiters();
+    return head;
   }
 
   /** A started message has finished (its key, if any, is free again). */
