@@ -225,8 +225,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     try {
       const command = SparkGenericModuleMessage.Command(message);
       if (this.#limiter === undefined && this.#port.hasRoom()) {
-        let refusal: unknown; // only a throwing key function can refuse a command that has room
-        this.#port.offer(command, (error) => (refusal = error), undefined, true);
+        const refusal = this.#port.pushCommand(command); // only a throwing key function refuses it
         return refusal === undefined ? RESOLVED : Promise.reject(refusal);
       }
       // A closed channel refuses at once and takes no rate-limit slot.

@@ -95,6 +95,9 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       startNext(expected: AnyMessage): AnyMessage | undefined {
         return this.#c.#startNext(expected);
       }
+      pushCommand(command: object): SparkChannelError | undefined {
+        return this.#c.#pushCommand(command as Extract<AnyMessage, { type: 'Command' }>);
+      }
       release(message: AnyMessage): void {
         this.#c.#release(message);
       }
@@ -419,19 +422,41 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     try {
       this.#queue.push(message);
     } catch (thrown: unknown) {
-      // The only thing that throws here is the server's key function: the message is refused.
-      const error = failure('SEND_FAILED', 'Message refused: the key function threw', thrown);
-      if (message.type === 'Request') this.#watched.unwatch(message);
-      if (message.type !== 'Shutdown') {
-        this.#trace?.settled(message, 'error', error);
-        this.#dead.report('refused', message, error);
-      }
-      refused(error);
+      refused(this.#keyThrew(message, thrown));
       return false;
     }
     this.#size++;
     if (message.type !== 'Shutdown') this.#trace?.accepted(message);
     return true;
+  }
+
+  /**
+   * A dispatcher's command, when there is room (the caller asked {@link ChannelPort.hasRoom}):
+   * queued at once, with no callback to build. Returns why it was refused, if it was.
+   */
+  #pushCommand(command: Extract<AnyMessage, { type: 'Command' }>): SparkChannelError | undefined {
+    const trace = this.#trace;
+    trace?.sent(command);
+    try {
+      this.#queue.push(command);
+    } catch (thrown: unknown) {
+      return this.#keyThrew(command, thrown);
+    }
+    this.#size++;
+    trace?.accepted(command);
+    this.#consumer?.wake();
+    return undefined;
+  }
+
+  /** The only thing that throws while queueing is the server's key function: the message is refused. */
+  #keyThrew(message: AnyMessage, thrown: unknown): SparkChannelError {
+    const error = failure('SEND_FAILED', 'Message refused: the key function threw', thrown);
+    if (message.type === 'Request') this.#watched.unwatch(message);
+    if (message.type !== 'Shutdown') {
+      this.#trace?.settled(message, 'error', error);
+      this.#dead.report('refused', message, error);
+    }
+    return error;
   }
 
   #waitForRoom(waiter: Waiter): void {

@@ -35,6 +35,11 @@ export interface ChannelPort {
     wait?: (accepted: Promise<void>) => void,
     trusted?: boolean,
   ): void;
+  /**
+   * A dispatcher's command, queued at once with nothing to call back: only when {@link hasRoom}
+   * said so just before. Returns the refusal (the server's key function threw), if any.
+   */
+  pushCommand(command: Envelope): Error | undefined;
   /** The server's next message; `undefined` when none may start (a Shutdown only if `canShutdown`). */
   take(canShutdown: boolean): AnyMessage | undefined;
   /**
