@@ -100,6 +100,11 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
   #inner: Subscriber<never> | undefined; // the concatMap inner of a paused batch
   #driving = false; // #drive is on the stack: a job settling now lets it go on
   #burst = false; // a message ran at once this turn: the rest of the burst waits for #flush
+  // The inner of a paused batch: one for the server (one batch at a time), with no teardown to
+  // register: a stop tears the paused job down itself.
+  readonly #pausedBatch = new Observable<never>((subscriber) => {
+    this.#inner = subscriber;
+  });
   readonly #flush = (): void => {
     if (!this.#burst) return;
     this.#burst = false;
@@ -221,10 +226,7 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
       this.#emission = undefined;
       return EMPTY;
     }
-    return new Observable<never>((subscriber) => {
-      this.#inner = subscriber;
-      return () => this.#unfollow(); // a stop: takeUntil tears the batch down
-    });
+    return this.#pausedBatch;
   }
 
   /** Runs the batch from its next message; false when a handler went asynchronous (paused). */
@@ -261,12 +263,6 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
     this.#inner = undefined;
     inner?.complete(); // concatMap is idle again before anything new is fed to it
     this.#pump();
-  }
-
-  #unfollow(): void {
-    const job = this.#paused;
-    this.#paused = undefined;
-    job?.teardown?.();
   }
 
   /**
@@ -473,8 +469,10 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
   protected halt(reason: string, cause?: unknown, deadReason: 'dropped' | 'policy' = 'dropped'): void {
     if (this.isStopped) return;
     this.isStopped = true;
-    const paused = this.#paused; // before takeUntil tears its batch down
+    const paused = this.#paused;
+    this.#paused = undefined;
     this.#stop$.next(); // takeUntil tears down the running inners
+    paused?.teardown?.(); // and the paused batch's job
     this.#stop$.complete();
     // The running jobs: the asynchronous ones, and the one whose handler is stopping us right now.
     const calling = this.#calling;
