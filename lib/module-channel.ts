@@ -56,7 +56,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   #closed = false;
   #stopped = false;
   #consumer: ChannelConsumer | undefined;
-  readonly #watched = new WatchedRequests();
+  readonly #watched = new WatchedRequests((message) => this.#withdrawQueued(message));
   readonly #stop = new StopLatch();
   #refused = 0;
   readonly #dead = new DeadLetterOutlet();
@@ -413,7 +413,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
         this.#tooLate(message);
         return false;
       }
-      const unwatchable = this.#watched.watch(message, () => this.#withdrawQueued(message), trusted);
+      const unwatchable = this.#watched.watch(message, undefined, trusted);
       if (unwatchable !== undefined) {
         refused(unwatchable);
         return false;
