@@ -8,20 +8,20 @@ import { Observable, type SchedulerLike } from 'rxjs';
 
 import { CallbackWrapper } from './callback-wrapper.js';
 import { SparkChannelCancellationToken } from './cancellation-token.js';
+import { isClass, nameOf } from './internal/guard.js';
 import { type ChannelPort, portOf } from './internal/channel/channel-port.js';
 import { RESOLVED } from './internal/reply.js';
-import {
-  type AbortFanout,
-  type AbortMember,
-  checkSignal,
-  join,
-  leave,
-  reasonOf,
-} from './internal/signal/abort-fanout.js';
-import { CancellableWrapper } from './internal/signal/cancellable-wrapper.js';
+import { checkSignal, reasonOf } from './internal/signal/abort-fanout.js';
 import { monotonicScheduler } from './internal/time/clock.js';
-import { Deadlines, kDeadlineBuckets, type Timed } from './internal/time/deadlines.js';
-import { PromiseOneshot, SettlingOneshot } from './internal/signal/oneshot.js';
+import { Deadlines, kDeadlineBuckets } from './internal/time/deadlines.js';
+import { PromiseOneshot } from './internal/signal/oneshot.js';
+import {
+  deliver,
+  type GivingUp,
+  type Reject,
+  RequestOneshot,
+  type Settle,
+} from './internal/signal/request-oneshot.js';
 import { RateLimiter } from './internal/time/rate-limiter.js';
 import {
   checkOptions,
@@ -67,13 +67,6 @@ export interface DispatcherOptions {
    * timers.
    */
   scheduler?: SchedulerLike;
-}
-
-type Settle<T> = (result: Result<T, unknown>) => void;
-type Reject = (error: unknown) => void;
-/** A request that can be given up on; typed apart from its message, so the dispatcher stays covariant in M. */
-interface GivingUp {
-  giveUp(error: unknown): void;
 }
 
 // The functions of the promise being made: one shared executor (no closure per request) leaves
@@ -463,137 +456,6 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
   }
 }
 
-/** Settles a request that failed before it was made, as {@link RequestOneshot} would have. */
-function deliver<T>(
-  settle: Settle<T> | ((value: T) => void),
-  reject: Reject | undefined,
-  result: Result<T, unknown>,
-): void {
-  if (reject === undefined) (settle as Settle<T>)(result);
-  else if (result.ok) (settle as (value: T) => void)(result.value);
-  else reject(result.error);
-}
-
-/**
- * A dispatcher request with options: its reply oneshot (a real `AsyncSubject`, to which the
- * server replies and anyone may subscribe), its deadline entry and its signal's fan-out member
- * in one object, so a request makes no closure of its own to be timed, cancelled or settled.
- */
-class RequestOneshot<M, R, E, T extends R>
-  extends SettlingOneshot<Result<R, E>>
-  implements Timed, AbortMember
-{
-  dueAt = 0;
-  timedBy: Deadlines | undefined = undefined;
-  readonly wrapper: CallbackWrapper<M, Result<R, E>>;
-  readonly request: SparkGenericModuleMessage<M, R, unknown, E>;
-  readonly #port: ChannelPort;
-  readonly #timeoutMs: number;
-  readonly #guard: ResponseGuard<R, T> | undefined;
-  readonly #guardIsClass: boolean;
-  readonly #guardName: string;
-  readonly #settle: Settle<T> | ((value: T) => void);
-  readonly #reject: Reject | undefined;
-  abortFanout: AbortFanout | undefined = undefined;
-  abortPrev: AbortMember | undefined = undefined;
-  abortNext: AbortMember | undefined = undefined;
-  #leaveLine: (() => void) | undefined = undefined;
-  #done = false;
-
-  constructor(
-    port: ChannelPort,
-    message: M,
-    canGiveUp: boolean,
-    timeoutMs: number,
-    guard: ResponseGuard<R, T> | undefined,
-    guardIsClass: boolean,
-    guardName: string,
-    settle: Settle<T> | ((value: T) => void),
-    reject: Reject | undefined,
-  ) {
-    super();
-    this.#port = port;
-    this.#timeoutMs = timeoutMs;
-    this.#guard = guard;
-    this.#guardIsClass = guardIsClass;
-    this.#guardName = guardName;
-    this.#settle = settle;
-    this.#reject = reject;
-    this.wrapper = canGiveUp
-      ? new CancellableWrapper<M, Result<R, E>>(message, this)
-      : new CallbackWrapper<M, Result<R, E>>(message, this);
-    this.request = SparkGenericModuleMessage.Request<M, R, E>(this.wrapper);
-  }
-
-  /** Whether the caller has not been answered yet. */
-  get pending(): boolean {
-    return !this.#done;
-  }
-
-  send(): void {
-    this.#port.offer(this.request, (error) => this.fail(error), undefined, true);
-  }
-
-  /** Settles the caller with `error` (the request was never sent). */
-  fail(error: unknown): void {
-    this.#finish(err(error));
-  }
-
-  /** The request waits for the rate limit; `leave` takes it out of the line. */
-  waitInLine(leave: () => void): void {
-    this.#leaveLine = leave;
-  }
-
-  /**
-   * Hears of `signal`'s abort from now on.
-   *
-   * @throws whatever the native `addEventListener` throws for it.
-   */
-  listen(signal: AbortSignal): void {
-    join(signal, this);
-  }
-
-  onDeadline(): void {
-    this.giveUp(failure('TIMEOUT', `Request timed out after ${this.#timeoutMs} ms`));
-  }
-
-  onAbort(reason: unknown): void {
-    this.giveUp(failure('CANCELLED', 'Request cancelled by its signal', reason));
-  }
-
-  /**
-   * Settles the caller with `error` first, then aborts (the running handler's `context.signal`
-   * sees it) and withdraws (a queued request never starts; a waiting one leaves the line).
-   */
-  giveUp(error: unknown): void {
-    if (this.#done) return;
-    this.#finish(err(error));
-    if (this.wrapper instanceof CancellableWrapper) this.wrapper.giveUp(error);
-    this.#port.withdraw(this.request);
-  }
-
-  protected settled(hasValue: boolean, result: Result<R, E> | undefined, error?: unknown): void {
-    if (this.#done) return;
-    /* istanbul ignore if -- the server always answers with a value; only a foreign completer could do this */
-    if (!hasValue || result === undefined) {
-      this.#finish(err(failure('RECEIVE_FAILED', 'The reply oneshot completed without an answer', error)));
-    } else if (!result.ok || this.#guard === undefined) {
-      this.#finish(result as Result<T, unknown>);
-    } else {
-      this.#finish(checkGuard(this.#guard, this.#guardIsClass, this.#guardName, result.value));
-    }
-  }
-
-  #finish(result: Result<T, unknown>): void {
-    if (this.#done) return;
-    this.#done = true;
-    this.timedBy?.cancel(this);
-    if (this.abortFanout !== undefined) leave(this);
-    this.#leaveLine?.();
-    deliver(this.#settle, this.#reject, result);
-  }
-}
-
 /** The TypeError of an option whose getter or Proxy trap threw: it names the option, the error is its cause. */
 function unreadable(name: string, cause: unknown): TypeError {
   return new TypeError(`Expected \`${name}\` to be an object that can be read, but reading it threw`, {
@@ -617,59 +479,6 @@ function readScheduler(value: unknown): SchedulerLike {
   }
   if (typeof now === 'function' && typeof schedule === 'function') return value as SchedulerLike;
   return checkScheduler(value); // not a scheduler: its TypeError says so
-}
-
-/**
- * Whether `guard` is a class (checked with `instanceof`): its own `prototype` is non-writable.
- *
- * @throws TypeError naming `guard` when it is not a function, or reading it throws (a revoked
- * Proxy, a throwing trap).
- */
-function isClass(guard: unknown): boolean {
-  if (typeof guard !== 'function') {
-    throw new TypeError(`Expected \`guard\` to be a type predicate or a class, got ${describe(guard)}`);
-  }
-  try {
-    return Object.getOwnPropertyDescriptor(guard, 'prototype')?.writable === false;
-  } catch (error: unknown) {
-    throw new TypeError('Expected `guard` to be a type predicate or a class, but reading it threw', {
-      cause: error,
-    });
-  }
-}
-
-/**
- * The `name` of `guard`, for the message of a response that fails it ('' when it has none).
- *
- * @throws TypeError naming `guard` when reading it throws.
- */
-function nameOf(guard: unknown): string {
-  let name: unknown;
-  try {
-    name = (guard as { name?: unknown }).name;
-  } catch (error: unknown) {
-    throw new TypeError('Expected `guard` to be a type predicate or a class, but reading its name threw', {
-      cause: error,
-    });
-  }
-  return typeof name === 'string' ? name : '';
-}
-
-/** Applies a guard already read by {@link isClass} and {@link nameOf}; nothing it throws escapes. */
-function checkGuard<R, T extends R>(
-  guard: ResponseGuard<R, T>,
-  guardIsClass: boolean,
-  guardName: string,
-  value: R,
-): Result<T, unknown> {
-  const name = guardName === '' ? 'the guard' : `guard ${guardName}`;
-  try {
-    const passes = guardIsClass ? value instanceof guard : (guard as (response: R) => response is T)(value);
-    if (passes) return { ok: true, value: value as T };
-    return err(failure('INVALID_RESPONSE_TYPE', `The response did not pass ${name}`));
-  } catch (error: unknown) {
-    return err(failure('INVALID_RESPONSE_TYPE', `The response could not be checked: ${name} threw`, error));
-  }
 }
 
 function cancelToken(token: unknown): Promise<void> {
