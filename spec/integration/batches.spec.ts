@@ -237,3 +237,25 @@ describe('batches: a stop inside a batch', () => {
     );
   });
 });
+
+describe('batches: a long synchronous burst', () => {
+  it('keeps at most one batch waiting: a burst that fills a batch is handed over at once, in order', async () => {
+    const handled: number[] = [];
+    const { dispatcher, server } = spawnModule<number, never>({
+      handleRequest: () => {
+        throw new Error('no requests');
+      },
+      handleCommand: (n) => void handled.push(n),
+    });
+    let mostQueued = 0;
+    for (let i = 0; i < 5_000; i++) {
+      void dispatcher.sendCommand(i);
+      mostQueued = Math.max(mostQueued, server.stats().queued);
+    }
+    expect(mostQueued).toBeLessThan(1_024);
+    expect(handled.length).toBeGreaterThan(4_000); // all but the last part-batch, on the senders' stack
+    await Promise.resolve();
+    expect(handled).toEqual(Array.from({ length: 5_000 }, (_, i) => i));
+    await dispatcher.shutdown();
+  });
+});
