@@ -1,18 +1,27 @@
 // Per request on the hot path (no options, no default timeout, no rate limit): the promise, a
-// CallbackWrapper, a PromiseOneshot and the Request message. With options: the oneshot, a
-// wrapper, the settle closures of #call; a timeout adds a Deadlines entry and its cancel closure,
-// a signal a Set entry in its fanout, a wait for the rate limit a Ticket. No timer per request.
+// CallbackWrapper, a PromiseOneshot and the Request message. With options: the promise, a
+// RequestOneshot (which is also its deadline entry and its fan-out member), a wrapper, the
+// Request message and the channel's refusal callback; a request still pending after its send
+// adds a push to its timeout bucket and a Set entry in its signal's fanout, a wait for the rate
+// limit a Ticket and a closure. No timer and no native listener per request.
 import { Observable, type SchedulerLike } from 'rxjs';
 
 import { CallbackWrapper } from './callback-wrapper.js';
 import { SparkChannelCancellationToken } from './cancellation-token.js';
+import { isClass, nameOf } from './internal/guard.js';
 import { type ChannelPort, portOf } from './internal/channel/channel-port.js';
 import { RESOLVED } from './internal/reply.js';
-import { checkSignal, onAbort as listenForAbort, reasonOf } from './internal/signal/abort-fanout.js';
-import { CancellableWrapper } from './internal/signal/cancellable-wrapper.js';
+import { checkSignal, reasonOf } from './internal/signal/abort-fanout.js';
 import { monotonicScheduler } from './internal/time/clock.js';
 import { Deadlines, kDeadlineBuckets } from './internal/time/deadlines.js';
-import { Oneshot, PromiseOneshot } from './internal/signal/oneshot.js';
+import { PromiseOneshot } from './internal/signal/oneshot.js';
+import {
+  deliver,
+  type GivingUp,
+  type Reject,
+  RequestOneshot,
+  type Settle,
+} from './internal/signal/request-oneshot.js';
 import { RateLimiter } from './internal/time/rate-limiter.js';
 import {
   checkOptions,
@@ -60,7 +69,16 @@ export interface DispatcherOptions {
   scheduler?: SchedulerLike;
 }
 
-type Settle<T> = (result: Result<T, unknown>) => void;
+// The functions of the promise being made: one shared executor (no closure per request) leaves
+// them here, and the caller takes them at once (an executor runs synchronously).
+let resolveNext: (value: never) => void = noop;
+let rejectNext: Reject = noop;
+function capture<T>(resolve: (value: T) => void, reject: Reject): void {
+  resolveNext = resolve;
+  rejectNext = reject;
+}
+
+function noop(): void {}
 
 /**
  * The client side of a module, as the Rust crate's `SparkGenericModuleDispatcher`: sends
@@ -93,7 +111,10 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
   #lastIdle: Deadlines | undefined;
   readonly #onIdle = (deadlines: Deadlines): void => {
     const last = this.#lastIdle;
-    if (last !== undefined && last !== deadlines && last.idle) this.#deadlines.delete(last.durationMs);
+    if (last !== undefined && last !== deadlines && last.idle) {
+      this.#deadlines.delete(last.durationMs);
+      last.release();
+    }
     this.#lastIdle = deadlines;
   };
   #flushOnStop = false;
@@ -155,21 +176,26 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
    * const date = await dispatcher.request(msg, { guard: Date }); // typed Date, checked at run time
    */
   request<T extends R = R>(message: M, options?: RequestOptions<R, T>): Promise<T> {
+    const promise = new Promise<T>(capture);
+    const resolve = resolveNext as (value: T) => void;
+    const reject = rejectNext;
+    resolveNext = rejectNext = noop; // holding them would keep the caller's promise alive
     if (options === undefined && this.#timeoutMs === Infinity && this.#limiter === undefined) {
       // The hot path: nothing to time, cancel, check or throttle.
-      return new Promise<T>((resolve, reject) => {
-        const wrapper = new CallbackWrapper<M, Result<R, E>>(
-          message,
-          new PromiseOneshot<R, E>(resolve as (value: R) => void, reject),
-        );
-        this.#port.offer(SparkGenericModuleMessage.Request(wrapper), reject, undefined, true);
-      });
-    }
-    return new Promise<T>((resolve, reject) => {
-      this.#call<T>(message, options, false, (result) =>
-        result.ok ? resolve(result.value) : reject(result.error),
+      const wrapper = new CallbackWrapper<M, Result<R, E>>(
+        message,
+        new PromiseOneshot<R, E>(resolve as (value: R) => void, reject),
       );
-    });
+      this.#port.offer(SparkGenericModuleMessage.Request(wrapper), reject, undefined, true);
+    } else {
+      try {
+        this.#call<T>(message, options, false, resolve, reject);
+      } catch (error: unknown) {
+        /* istanbul ignore next -- #call settles every failure it can meet; a promise-returning method never throws */
+        reject(error);
+      }
+    }
+    return promise;
   }
 
   /**
@@ -181,13 +207,16 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
    * clicks$.pipe(switchMap(() => dispatcher.request$({ type: 'GetData', key }))).subscribe(render);
    */
   request$<T extends R = R>(message: M, options?: RequestOptions<R, T>): Observable<T> {
-    return new Observable<T>((subscriber) =>
-      this.#call<T>(message, options, true, (result) => {
+    return new Observable<T>((subscriber) => {
+      const call = this.#call<T>(message, options, true, (result: Result<T, unknown>) => {
         if (!result.ok) return subscriber.error(result.error);
         subscriber.next(result.value);
         subscriber.complete();
-      }),
-    );
+      });
+      return call === undefined
+        ? undefined
+        : () => call.giveUp(failure('CANCELLED', 'Request cancelled: its subscriber unsubscribed'));
+    });
   }
 
   /**
@@ -203,14 +232,16 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     message: M,
     options?: RequestOptions<R, T>,
   ): Promise<Result<T, E | SparkChannelError>> {
-    return new Promise((resolve) => {
-      try {
-        this.#call<T>(message, options, false, resolve as Settle<T>);
-      } catch (error: unknown) {
-        /* istanbul ignore next -- #call settles every failure it can meet; this keeps "never rejects" */
-        (resolve as Settle<T>)(err(error));
-      }
-    });
+    const promise = new Promise<Result<T, E | SparkChannelError>>(capture);
+    const resolve = resolveNext as Settle<T>;
+    resolveNext = rejectNext = noop;
+    try {
+      this.#call<T>(message, options, false, resolve);
+    } catch (error: unknown) {
+      /* istanbul ignore next -- #call settles every failure it can meet; this keeps "never rejects" */
+      resolve(err(error));
+    }
+    return promise;
   }
 
   /**
@@ -225,8 +256,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     try {
       const command = SparkGenericModuleMessage.Command(message);
       if (this.#limiter === undefined && this.#port.hasRoom()) {
-        let refusal: unknown; // only a throwing key function can refuse a command that has room
-        this.#port.offer(command, (error) => (refusal = error), undefined, true);
+        const refusal = this.#port.pushCommand(command); // only a throwing key function refuses it
         return refusal === undefined ? RESOLVED : Promise.reject(refusal);
       }
       // A closed channel refuses at once and takes no rate-limit slot.
@@ -322,15 +352,17 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
   }
 
   /**
-   * Sends one request and calls `settle` exactly once with its outcome. Returns the teardown
-   * that withdraws it (used by `request$`).
+   * Sends one request and settles it exactly once: with `reject`, through `settle` (the promise's
+   * resolve) for a value and `reject` for an error; without, through `settle` with the Result.
+   * Returns the request, to give up on (used by `request$`), unless it failed before it was made.
    */
   #call<T extends R>(
     message: M,
     options: RequestOptions<R, T> | undefined,
     cancellable: boolean,
-    settle: Settle<T>,
-  ): (() => void) | undefined {
+    settle: Settle<T> | ((value: T) => void),
+    reject?: Reject,
+  ): GivingUp | undefined {
     let guard: ResponseGuard<R, T> | undefined;
     let guardIsClass = false;
     let guardName = '';
@@ -355,78 +387,72 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
           signal = signalOption;
         }
       } catch (error: unknown) {
-        settle(err(error));
+        deliver(settle, reject, err(error));
         return undefined;
       }
       if (aborted) {
-        settle(
-          err(failure('CANCELLED', 'Request cancelled before it was sent', reasonOf(signal as AbortSignal))),
+        const error = failure(
+          'CANCELLED',
+          'Request cancelled before it was sent',
+          reasonOf(signal as AbortSignal),
         );
+        deliver(settle, reject, err(error));
         return undefined;
       }
     }
 
-    let done = false;
-    let clearDeadline: (() => void) | undefined;
-    let stopListening: (() => void) | undefined;
-    let leaveRateLine: (() => void) | undefined;
+    let startedAt = 0;
+    if (timeoutMs !== Infinity) {
+      try {
+        // Read before the send: the timeout counts from the call, though it is armed after.
+        startedAt = this.#scheduler.now();
+      } catch (error: unknown) {
+        // A foreign scheduler's now() threw: the request fails unsent.
+        deliver(settle, reject, err(error));
+        return undefined;
+      }
+    }
     const canGiveUp = timeoutMs !== Infinity || signal !== undefined || cancellable;
-    const finish = (result: Result<T, unknown>): void => {
-      if (done) return;
-      done = true;
-      clearDeadline?.();
-      stopListening?.();
-      leaveRateLine?.();
-      settle(result);
-    };
-
-    const oneshot = new Oneshot<Result<R, E>>((hasValue, result, error) => {
-      if (done) return;
-      /* istanbul ignore if -- the server always answers with a value; only a foreign completer could do this */
-      if (!hasValue || result === undefined) {
-        finish(err(failure('RECEIVE_FAILED', 'The reply oneshot completed without an answer', error)));
-      } else if (!result.ok || guard === undefined) {
-        finish(result as Result<T, unknown>);
-      } else {
-        finish(checkGuard(guard, guardIsClass, guardName, result.value));
+    const call = new RequestOneshot<M, R, E, T>(
+      this.#port,
+      message,
+      canGiveUp,
+      timeoutMs,
+      guard,
+      guardIsClass,
+      guardName,
+      settle,
+      reject,
+    );
+    if (this.#limiter === undefined || this.sender.isClosed) call.send();
+    else {
+      try {
+        call.waitInLine(this.#rateLimited(() => call.send()));
+      } catch (error: unknown) {
+        // The rate limiter's clock is the user's (the `scheduler` option): its now() threw, unsent.
+        call.fail(error);
+        return undefined;
       }
-    });
-    const wrapper = canGiveUp
-      ? new CancellableWrapper<M, Result<R, E>>(message, oneshot)
-      : new CallbackWrapper<M, Result<R, E>>(message, oneshot);
-    const request = SparkGenericModuleMessage.Request<M, R, E>(wrapper);
-    // Cancelling: settle the caller first, then abort (the running handler's context.signal sees
-    // it) and withdraw (a queued request never starts; a waiting one leaves the line).
-    const giveUp = (error: SparkChannelError): void => {
-      finish(err(error));
-      if (wrapper instanceof CancellableWrapper) wrapper.giveUp(error);
-      this.#port.withdraw(request);
-    };
-    try {
-      // A foreign scheduler's now() or schedule() may throw: the request then fails unsent.
-      if (timeoutMs !== Infinity) {
-        clearDeadline = this.#deadlinesOf(timeoutMs).add(() =>
-          giveUp(failure('TIMEOUT', `Request timed out after ${timeoutMs} ms`)),
-        );
-      }
-      if (signal !== undefined) {
-        stopListening = listenForAbort(signal, (reason) =>
-          giveUp(failure('CANCELLED', 'Request cancelled by its signal', reason)),
-        );
-      }
-    } catch (error: unknown) {
-      finish(err(error));
-      return undefined;
     }
 
-    const send = (): void => this.#port.offer(request, (error) => finish(err(error)), undefined, true);
-    if (this.#limiter === undefined || this.sender.isClosed) send();
-    else leaveRateLine = this.#rateLimited(send);
-
-    if (!cancellable) return undefined;
-    return () => {
-      if (!done) giveUp(failure('CANCELLED', 'Request cancelled: its subscriber unsubscribed'));
-    };
+    // A synchronous handler runs on this stack, so it has answered already: then no deadline
+    // and no abort listener is ever made. Only a request still pending needs them.
+    if (call.pending) {
+      try {
+        if (signal !== undefined && checkSignal('signal', signal)) {
+          call.onAbort(reasonOf(signal)); // aborted while it was being sent
+        } else {
+          // The bucket too is looked up only now: one made for a request answered on the spot
+          // would never go idle, so would never be let go.
+          if (timeoutMs !== Infinity) this.#deadlinesOf(timeoutMs).arm(call, startedAt);
+          if (signal !== undefined) call.listen(signal);
+        }
+      } catch (error: unknown) {
+        // A foreign scheduler's schedule() threw: the request fails, and is withdrawn.
+        call.giveUp(error);
+      }
+    }
+    return call;
   }
 }
 
@@ -453,59 +479,6 @@ function readScheduler(value: unknown): SchedulerLike {
   }
   if (typeof now === 'function' && typeof schedule === 'function') return value as SchedulerLike;
   return checkScheduler(value); // not a scheduler: its TypeError says so
-}
-
-/**
- * Whether `guard` is a class (checked with `instanceof`): its own `prototype` is non-writable.
- *
- * @throws TypeError naming `guard` when it is not a function, or reading it throws (a revoked
- * Proxy, a throwing trap).
- */
-function isClass(guard: unknown): boolean {
-  if (typeof guard !== 'function') {
-    throw new TypeError(`Expected \`guard\` to be a type predicate or a class, got ${describe(guard)}`);
-  }
-  try {
-    return Object.getOwnPropertyDescriptor(guard, 'prototype')?.writable === false;
-  } catch (error: unknown) {
-    throw new TypeError('Expected `guard` to be a type predicate or a class, but reading it threw', {
-      cause: error,
-    });
-  }
-}
-
-/**
- * The `name` of `guard`, for the message of a response that fails it ('' when it has none).
- *
- * @throws TypeError naming `guard` when reading it throws.
- */
-function nameOf(guard: unknown): string {
-  let name: unknown;
-  try {
-    name = (guard as { name?: unknown }).name;
-  } catch (error: unknown) {
-    throw new TypeError('Expected `guard` to be a type predicate or a class, but reading its name threw', {
-      cause: error,
-    });
-  }
-  return typeof name === 'string' ? name : '';
-}
-
-/** Applies a guard already read by {@link isClass} and {@link nameOf}; nothing it throws escapes. */
-function checkGuard<R, T extends R>(
-  guard: ResponseGuard<R, T>,
-  guardIsClass: boolean,
-  guardName: string,
-  value: R,
-): Result<T, unknown> {
-  const name = guardName === '' ? 'the guard' : `guard ${guardName}`;
-  try {
-    const passes = guardIsClass ? value instanceof guard : (guard as (response: R) => response is T)(value);
-    if (passes) return { ok: true, value: value as T };
-    return err(failure('INVALID_RESPONSE_TYPE', `The response did not pass ${name}`));
-  } catch (error: unknown) {
-    return err(failure('INVALID_RESPONSE_TYPE', `The response could not be checked: ${name} threw`, error));
-  }
 }
 
 function cancelToken(token: unknown): Promise<void> {

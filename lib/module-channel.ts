@@ -56,7 +56,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   #closed = false;
   #stopped = false;
   #consumer: ChannelConsumer | undefined;
-  readonly #watched = new WatchedRequests();
+  readonly #watched = new WatchedRequests((message) => this.#withdrawQueued(message));
   readonly #stop = new StopLatch();
   #refused = 0;
   readonly #dead = new DeadLetterOutlet();
@@ -88,6 +88,15 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       }
       take(canShutdown: boolean): AnyMessage | undefined {
         return this.#c.#take(canShutdown);
+      }
+      batch(max: number): AnyMessage | AnyMessage[] | undefined {
+        return this.#c.#batch(max);
+      }
+      startNext(expected: AnyMessage): AnyMessage | undefined {
+        return this.#c.#startNext(expected);
+      }
+      pushCommand(command: object): SparkChannelError | undefined {
+        return this.#c.#pushCommand(command as Extract<AnyMessage, { type: 'Command' }>);
       }
       release(message: AnyMessage): void {
         this.#c.#release(message);
@@ -229,22 +238,56 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
 
   /** Called by the server for its next message; `undefined` when none may start. */
   #take(canShutdown: boolean): AnyMessage | undefined {
+    const head = this.#head();
+    if (head === undefined || (head.type === 'Shutdown' && !canShutdown)) return undefined;
+    return this.#started(head);
+  }
+
+  /**
+   * The messages the server may start now, in order: up to `max`, and none from a Shutdown on.
+   * One message alone, or an array of them. They stay queued (counted by `size`, withdrawable,
+   * holding their place against `capacity`) until the server starts each with {@link #startNext}.
+   */
+  #batch(max: number): AnyMessage | AnyMessage[] | undefined {
+    const first = this.#head();
+    if (first === undefined || first.type === 'Shutdown') return undefined;
+    const queue = this.#queue as RingQueue<AnyMessage>; // batches are for the FIFO mailbox only
+    const second = queue.at(1);
+    if (second === undefined || second.type === 'Shutdown') return first;
+    const batch = [first, second];
+    for (let i = 2, message = queue.at(i); message !== undefined && i < max; message = queue.at(++i)) {
+      if (message.type === 'Shutdown') break;
+      batch.push(message);
+    }
+    return batch;
+  }
+
+  /**
+   * Starts `expected`, a message of the server's current batch, and returns it; `undefined` when
+   * it is no longer queued (a request withdrawn after the batch was formed).
+   */
+  #startNext(expected: AnyMessage): AnyMessage | undefined {
+    return this.#head() === expected ? this.#started(expected) : undefined;
+  }
+
+  /** The head of the mailbox, once the withdrawn requests before it are dropped. */
+  #head(): AnyMessage | undefined {
     for (;;) {
       const head = this.#queue.peek();
-      if (head === undefined) return undefined;
-      if (head.type === 'Request' && isGivenUp(head.wrapper)) {
-        this.#queue.shift(); // a withdrawn request: its slot was freed when it aborted
-        this.#queue.release?.(head);
-        this.#tombstones--;
-        continue;
-      }
-      if (head.type === 'Shutdown' && !canShutdown) return undefined;
-      this.#queue.shift();
-      this.#size--;
-      if (head.type === 'Request') this.#watched.unwatch(head);
-      if (this.#waiters.count > 0) this.#admitWaiters();
-      return head;
+      if (head === undefined || head.type !== 'Request' || !isGivenUp(head.wrapper)) return head;
+      this.#queue.shift(); // a withdrawn request: its slot was freed when it aborted
+      this.#queue.release?.(head);
+      this.#tombstones--;
     }
+  }
+
+  /** `head` leaves the mailbox to start: its slot goes to the next waiting sender. */
+  #started(head: AnyMessage): AnyMessage {
+    this.#queue.shift();
+    this.#size--;
+    if (head.type === 'Request') this.#watched.unwatch(head);
+    if (this.#waiters.count > 0) this.#admitWaiters();
+    return head;
   }
 
   /** A started message has finished (its key, if any, is free again). */
@@ -370,7 +413,7 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
         this.#tooLate(message);
         return false;
       }
-      const unwatchable = this.#watched.watch(message, () => this.#withdrawQueued(message), trusted);
+      const unwatchable = this.#watched.watch(message, undefined, trusted);
       if (unwatchable !== undefined) {
         refused(unwatchable);
         return false;
@@ -379,19 +422,41 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
     try {
       this.#queue.push(message);
     } catch (thrown: unknown) {
-      // The only thing that throws here is the server's key function: the message is refused.
-      const error = failure('SEND_FAILED', 'Message refused: the key function threw', thrown);
-      if (message.type === 'Request') this.#watched.unwatch(message);
-      if (message.type !== 'Shutdown') {
-        this.#trace?.settled(message, 'error', error);
-        this.#dead.report('refused', message, error);
-      }
-      refused(error);
+      refused(this.#keyThrew(message, thrown));
       return false;
     }
     this.#size++;
     if (message.type !== 'Shutdown') this.#trace?.accepted(message);
     return true;
+  }
+
+  /**
+   * A dispatcher's command, when there is room (the caller asked {@link ChannelPort.hasRoom}):
+   * queued at once, with no callback to build. Returns why it was refused, if it was.
+   */
+  #pushCommand(command: Extract<AnyMessage, { type: 'Command' }>): SparkChannelError | undefined {
+    const trace = this.#trace;
+    trace?.sent(command);
+    try {
+      this.#queue.push(command);
+    } catch (thrown: unknown) {
+      return this.#keyThrew(command, thrown);
+    }
+    this.#size++;
+    trace?.accepted(command);
+    this.#consumer?.wake();
+    return undefined;
+  }
+
+  /** The only thing that throws while queueing is the server's key function: the message is refused. */
+  #keyThrew(message: AnyMessage, thrown: unknown): SparkChannelError {
+    const error = failure('SEND_FAILED', 'Message refused: the key function threw', thrown);
+    if (message.type === 'Request') this.#watched.unwatch(message);
+    if (message.type !== 'Shutdown') {
+      this.#trace?.settled(message, 'error', error);
+      this.#dead.report('refused', message, error);
+    }
+    return error;
   }
 
   #waitForRoom(waiter: Waiter): void {

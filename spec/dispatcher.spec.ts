@@ -14,6 +14,7 @@ import {
   spawnModule,
 } from '../lib/index.js';
 import { codeOf, deferred, flush, isSettled } from './support/helpers.js';
+import { kDeadlineBuckets } from '../lib/internal/time/deadlines.js';
 
 const noCommands = (): void => undefined;
 const echo = { handleRequest: <T>(m: T): T => m, handleCommand: noCommands };
@@ -247,18 +248,59 @@ describe('SparkGenericModuleDispatcher', () => {
       expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     });
 
-    it('leaves no abort listener on the caller’s signal once a request settles', async () => {
+    it('keeps one abort listener on a shared signal across a loop of requests, and removes it a macrotask after the last', async () => {
+      // The native add and remove cost microseconds each: a loop of requests on one signal
+      // (a component's lifetime signal) pays them once, not per request.
       const { dispatcher } = spawnModule<number, number>({
         handleRequest: (n) => Promise.resolve(echo.handleRequest(n)), // answered later: a listener is up meanwhile
         handleCommand: noCommands,
       });
       const controller = new AbortController();
+      const seen = new Set<unknown>();
       for (let i = 0; i < 10; i++) {
         const pending = dispatcher.request(i, { signal: controller.signal, timeoutMs: 1_000 });
-        expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+        const listeners = getEventListeners(controller.signal, 'abort');
+        expect(listeners).toHaveLength(1);
+        seen.add(listeners[0]);
         await pending;
-        expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
       }
+      expect(seen.size).toBe(1); // the same listener all along: never removed and added again
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1); // until the sweep
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      // And the signal still works for the next request, on a listener of its own.
+      const late = codeOf(dispatcher.request(1, { signal: controller.signal }));
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+      controller.abort();
+      expect(await late).toBe('CANCELLED');
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+    });
+
+    it('adds no abort listener and no timeout bucket for a request a synchronous handler answers on the spot', async () => {
+      const { dispatcher } = spawnModule<number, number>(echo);
+      const controller = new AbortController();
+      const answer = dispatcher.request(7, { signal: controller.signal, timeoutMs: 1_234 });
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      expect(dispatcher[kDeadlineBuckets]).toBe(0);
+      await expect(answer).resolves.toBe(7);
+    });
+
+    it('cancels a request whose signal aborts while it is being sent (in the handler’s synchronous part)', async () => {
+      const controller = new AbortController();
+      let handlerSignal: AbortSignal | undefined;
+      const { dispatcher } = spawnModule<number, number>({
+        handleRequest: (_n, context) => {
+          handlerSignal = context.signal;
+          controller.abort(new Error('gone'));
+          return NEVER;
+        },
+        handleCommand: noCommands,
+      });
+      const outcome = dispatcher.request(1, { signal: controller.signal, timeoutMs: 1_000 });
+      await expect(outcome).rejects.toMatchObject({ code: 'CANCELLED', cause: new Error('gone') });
+      expect(handlerSignal?.aborted).toBe(true); // withdrawn: the running handler heard of it
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
     });
   });
 

@@ -119,10 +119,15 @@ export function injectModule<M, R, C = SparkChannelCancellationToken, E = Error>
   ).subscribe();
 
   destroyRef.onDestroy(() => {
-    if (drainMs === undefined) server.stop();
-    // drain() settles by itself, at the latest at the deadline; its report has no reader here.
-    else void server.drain(drainMs);
-    watch.unsubscribe();
+    if (drainMs === undefined) {
+      server.stop();
+      watch.unsubscribe(); // already complete: stop() completed both streams
+    } else {
+      // drain() settles by itself, at the latest at the deadline; its report has no reader here.
+      // The streams stay watched until they complete with the stop, so `isRunning()` and
+      // `stats()` end true to the server whenever the drain ends.
+      void server.drain(drainMs);
+    }
   });
 
   return {

@@ -18,6 +18,9 @@ describe('commandVia', () => {
       .pipe(commandVia(dispatcher))
       .subscribe((n) => out.push(n));
     expect(out).toEqual([1, 2, 3]);
+    // The first command of a synchronous burst runs at once; the rest a microtask later, as one batch.
+    expect(handled).toEqual([1]);
+    await Promise.resolve();
     expect(handled).toEqual([1, 2, 3]);
     await dispatcher.shutdown();
   });

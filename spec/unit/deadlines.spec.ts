@@ -1,8 +1,10 @@
 import { asyncScheduler, type SchedulerLike, Subscription, VirtualTimeScheduler } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 
+import { timeoutProvider } from 'rxjs/internal/scheduler/timeoutProvider';
+
 import { MAX_TIMER_MS } from '../../lib/internal/time/clock.js';
-import { Deadlines } from '../../lib/internal/time/deadlines.js';
+import { Deadlines, type Timed } from '../../lib/internal/time/deadlines.js';
 import { recordDelays } from '../support/clock.js';
 
 const virtual = (): TestScheduler => new TestScheduler((a, b) => expect(a).toEqual(b));
@@ -144,4 +146,83 @@ describe('Deadlines', () => {
     expect(fired).toEqual([long]);
     expect(delays).toEqual([MAX_TIMER_MS, MAX_TIMER_MS, 7]);
   });
+});
+
+describe('Deadlines on the default clock', () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('on the platform’s timers, keeps one timer across idle periods instead of clearing and making one', async () => {
+    const made = jest.spyOn(timeoutProvider, 'setTimeout');
+    try {
+      const deadlines = new Deadlines(30);
+      for (let i = 0; i < 10; i++) deadlines.add(() => undefined)(); // idle after each
+      expect(made).toHaveBeenCalledTimes(1); // unref'd while idle, ref'd again by the next
+      const start = performance.now();
+      const firedAt = await new Promise<number>((resolve) => deadlines.add(() => resolve(performance.now())));
+      expect(firedAt - start).toBeGreaterThanOrEqual(30); // never early, though the timer is older
+      expect(firedAt - start).toBeLessThan(30 + 25);
+      deadlines.release();
+    } finally {
+      made.mockRestore();
+    }
+  });
+
+  it('under fake timers, leaves no timer once none is pending', () => {
+    jest.useFakeTimers();
+    const deadlines = new Deadlines(20);
+    deadlines.add(() => undefined)();
+    expect(jest.getTimerCount()).toBe(0);
+    const fired = jest.fn();
+    deadlines.add(fired);
+    jest.advanceTimersByTime(20);
+    expect(fired).toHaveBeenCalledTimes(1);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('does not reuse an idle real timer once fake timers run the clock', () => {
+    const deadlines = new Deadlines(5);
+    deadlines.add(() => undefined)(); // a kept, idle, real timer
+    jest.useFakeTimers();
+    const fired = jest.fn();
+    deadlines.add(fired);
+    jest.advanceTimersByTime(5);
+    expect(fired).toHaveBeenCalledTimes(1);
+  });
+
+  it('drops cancelled heads at once, so a bucket that never goes idle does not grow', () => {
+    jest.useFakeTimers();
+    const deadlines = new Deadlines(1_000);
+    const fired: string[] = [];
+    let previous = deadlines.add(() => fired.push('first'));
+    for (let i = 0; i < 10_000; i++) {
+      const next = deadlines.add(() => fired.push('later'));
+      previous(); // always one pending, as a client keeping one request in flight
+      previous = next;
+    }
+    expect(deadlines.idle).toBe(false);
+    jest.advanceTimersByTime(1_000);
+    expect(fired).toEqual(['later']);
+  });
+
+  it('keeps due order when a timeout is armed with an earlier start than the ones before it', () =>
+    virtual().run(({ flush }) => {
+      const deadlines = new Deadlines(10);
+      const fired: [string, number][] = [];
+      const note = (name: string): Timed => ({
+        dueAt: 0,
+        timedBy: undefined,
+        onDeadline: () => void fired.push([name, asyncScheduler.now()]),
+      });
+      asyncScheduler.schedule(() => {
+        deadlines.arm(note('late'), 5);
+        deadlines.arm(note('early'), 0); // a call started before, armed after (its send ran a handler)
+        deadlines.arm(note('latest'), 5);
+      }, 5);
+      flush();
+      expect(fired).toEqual([
+        ['early', 10],
+        ['late', 15],
+        ['latest', 15],
+      ]);
+    }));
 });

@@ -282,4 +282,15 @@ describe('RingQueue', () => {
       ),
     );
   });
+
+  it('reads the item n places behind the head with at(n), across the wrap and a growth', () => {
+    const queue = new RingQueue<number>();
+    for (let i = 0; i < 12; i++) queue.push(i);
+    for (let i = 0; i < 10; i++) queue.shift(); // the head is near the end of the ring
+    for (let i = 12; i < 40; i++) queue.push(i); // wraps, then grows
+    expect(Array.from({ length: queue.length }, (_, i) => queue.at(i))).toEqual(
+      Array.from({ length: 30 }, (_, i) => i + 10),
+    );
+    expect(queue.at(queue.length)).toBeUndefined();
+  });
 });

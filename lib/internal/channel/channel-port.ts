@@ -35,8 +35,21 @@ export interface ChannelPort {
     wait?: (accepted: Promise<void>) => void,
     trusted?: boolean,
   ): void;
+  /**
+   * A dispatcher's command, queued at once with nothing to call back: only when {@link hasRoom}
+   * said so just before. Returns the refusal (the server's key function threw), if any.
+   */
+  pushCommand(command: Envelope): Error | undefined;
   /** The server's next message; `undefined` when none may start (a Shutdown only if `canShutdown`). */
   take(canShutdown: boolean): AnyMessage | undefined;
+  /**
+   * The messages the server may start now, in order (a batch): up to `max`, none from a Shutdown
+   * on; one message alone or an array. They stay queued until started with {@link startNext}.
+   * FIFO (unkeyed) channels only.
+   */
+  batch(max: number): AnyMessage | AnyMessage[] | undefined;
+  /** Starts `expected`, the next message of the current batch; `undefined` if it was withdrawn since. */
+  startNext(expected: AnyMessage): AnyMessage | undefined;
   /** A started message has finished (its key, if any, is free again). */
   release(message: AnyMessage): void;
   /** Binds the channel to its one server, with keyed ordering when `keyOf` is given. */

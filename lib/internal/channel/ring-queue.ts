@@ -22,6 +22,11 @@ export class RingQueue<T> {
     return this.#length === 0 ? undefined : this.#items[this.#head];
   }
 
+  /** The item `index` places behind the head (`0` is the head); `undefined` past the end. */
+  at(index: number): T | undefined {
+    return index < this.#length ? this.#items[(this.#head + index) & this.#mask] : undefined;
+  }
+
   shift(): T | undefined {
     if (this.#length === 0) return undefined;
     const item = this.#items[this.#head];

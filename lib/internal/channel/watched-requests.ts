@@ -1,10 +1,11 @@
 // Queued or waiting requests that can be given up on, so they can leave the channel at once.
-// Requests from a dispatcher (trusted) are withdrawn by an explicit call; others are watched with
-// an `abort` listener on their signal (one costs microseconds in Node, far more than the rest of
-// a request). Per such request: one Map entry and its record.
+// Requests from a dispatcher (trusted) are withdrawn by an explicit call and hold their place on
+// their own wrapper (`held`): nothing per request. Others are watched with an `abort` listener on
+// their signal (one costs microseconds in Node, far more than the rest of a request): one Map
+// entry and its record each.
 import type { SparkGenericModuleMessage } from '../../module-message.js';
 import { onAbort as listen } from '../signal/abort-fanout.js';
-import { canGiveUp } from '../signal/cancellable-wrapper.js';
+import { CancellableWrapper, canGiveUp } from '../signal/cancellable-wrapper.js';
 
 type RequestMessage = Extract<
   SparkGenericModuleMessage<unknown, unknown, unknown, unknown>,
@@ -14,19 +15,29 @@ type RequestMessage = Extract<
 export class WatchedRequests {
   readonly #watched = new Map<object, { readonly onAbort: () => void; readonly unlisten?: () => void }>();
 
+  /** @param withdrawQueued - what the channel does for a queued request given up on. */
+  constructor(readonly withdrawQueued: (message: RequestMessage) => void) {}
+
   /**
-   * Calls `onAbort` when the request is given up on. Returns the TypeError of a raw request whose
-   * signal cannot be listened to: Node's own `addEventListener` reads the signal's
-   * `constructor`, which may be an own getter that throws.
+   * Calls `onAbort` (`withdrawQueued` when it is `undefined`: the request is queued) when the
+   * request is given up on. Returns the TypeError of a raw request whose signal cannot be
+   * listened to: Node's own `addEventListener` reads the signal's `constructor`, which may be an
+   * own getter that throws.
    */
-  watch(message: RequestMessage, onAbort: () => void, trusted: boolean): TypeError | undefined {
-    // Trusted (dispatcher) requests are withdrawn by a call; others are watched on their signal
-    // (one that passed checkSignal when the request was adopted).
-    const signal = trusted ? undefined : message.wrapper.signal;
+  watch(message: RequestMessage, onAbort: (() => void) | undefined, trusted: boolean): TypeError | undefined {
+    const wrapper = message.wrapper;
+    if (wrapper instanceof CancellableWrapper) {
+      // The dispatcher's own: it withdraws the request by a call when its caller gives up.
+      wrapper.held = onAbort ?? true;
+      return undefined;
+    }
+    // A raw request is watched on its signal (one that passed checkSignal when it was adopted).
+    const signal = trusted ? undefined : wrapper.signal;
+    const onGiveUp = onAbort ?? ((): void => this.withdrawQueued(message));
     let unlisten: (() => void) | undefined;
     if (signal !== undefined) {
       try {
-        unlisten = listen(signal, onAbort);
+        unlisten = listen(signal, onGiveUp);
       } catch (error: unknown) {
         return new TypeError(
           'Expected `message.wrapper.signal` to be an AbortSignal, but listening to it threw',
@@ -34,23 +45,41 @@ export class WatchedRequests {
         );
       }
     }
-    this.#watched.set(message, unlisten === undefined ? { onAbort } : { onAbort, unlisten });
+    this.#watched.set(
+      message,
+      unlisten === undefined ? { onAbort: onGiveUp } : { onAbort: onGiveUp, unlisten },
+    );
     return undefined;
   }
 
-  /** A dispatcher's request was cancelled: runs its `onAbort`, if it is still watched. */
+  /** A dispatcher's request was cancelled: takes it out, if the channel still holds it. */
   withdraw(message: object): void {
+    const wrapper = (message as Partial<RequestMessage>).wrapper;
+    if (wrapper instanceof CancellableWrapper) {
+      const held = wrapper.held;
+      wrapper.held = undefined;
+      if (held === true) this.withdrawQueued(message as RequestMessage);
+      else held?.();
+      return;
+    }
     this.#watched.get(message)?.onAbort();
   }
 
   /** The request left (given up on): forget it. */
   forget(message: RequestMessage): void {
-    this.#watched.delete(message);
+    const wrapper = message.wrapper;
+    if (wrapper instanceof CancellableWrapper) wrapper.held = undefined;
+    else this.#watched.delete(message);
   }
 
   /** The request got in or started: stop watching it. */
   unwatch(message: RequestMessage): void {
-    if (!canGiveUp(message.wrapper)) return;
+    const wrapper = message.wrapper;
+    if (wrapper instanceof CancellableWrapper) {
+      wrapper.held = undefined;
+      return;
+    }
+    if (!canGiveUp(wrapper)) return;
     const watch = this.#watched.get(message);
     if (watch === undefined) return;
     this.#watched.delete(message);

@@ -1,6 +1,7 @@
 // A handler that went asynchronous: its promise adopted, or its observable followed, until the
-// loop can settle it. Per asynchronous job: one inner Observable and its callbacks.
-import { EmptyError, Observable, type Observer, type Subscriber, take, type Unsubscribable } from 'rxjs';
+// loop can settle it. Per asynchronous job: its callbacks (the loop's inner subscription is the
+// batch's, shared by every job of the batch).
+import { EmptyError, type Observable, type Observer, take, type Unsubscribable } from 'rxjs';
 
 import { onAbort } from '../signal/abort-fanout.js';
 import { canGiveUp } from '../signal/cancellable-wrapper.js';
@@ -9,88 +10,86 @@ import { Shape, shapeOf } from './shape.js';
 
 /** What following needs of the loop: one object per server, built once. */
 export interface Settler {
-  /** The job is done: answer, let concatMap release it, then take the next. */
-  finish(job: Job, subscriber: Subscriber<never>, ok: boolean, value: unknown): void;
+  /** The job is done: answer, then go on with the next message. */
+  finish(job: Job, ok: boolean, value: unknown): void;
   /** The caller gave up while the job's observable ran: settle it as cancelled. */
-  cutOff(job: Job, subscriber: Subscriber<never>): void;
+  cutOff(job: Job): void;
   /** Runs `subscribe` inside the instrumentation's `run` (a job with a record only). */
   run(job: Job, subscribe: () => Unsubscribable): Unsubscribable;
   log(level: 'error' | 'warn', ...args: unknown[]): void;
 }
 
-/** Adopts a handler's thenable exactly as `await` would. */
-export function awaitJob(loop: Settler, job: Job, thenable: PromiseLike<unknown>): Observable<never> {
-  return new Observable<never>((subscriber) => {
-    let done = false; // a foreign thenable may call back twice, or throw after calling back
-    const onValue = (value: unknown): void => {
-      if (done) return;
-      done = true;
-      loop.finish(job, subscriber, true, value);
-    };
-    const onError = (error: unknown): void => {
-      if (done) return;
-      done = true;
-      loop.finish(job, subscriber, false, error);
-    };
-    try {
-      // Promise.resolve adopts a foreign thenable exactly as `await` would (a throwing `then`
-      // rejects, a second callback is ignored) and hands a native promise back as it is.
-      Promise.resolve(thenable).then(onValue, onError);
-    } catch (error: unknown) {
-      onError(error); // a native promise whose own `then` was replaced, and throws
-    }
-  });
+/** Adopts a handler's thenable exactly as `await` would. Nothing to tear down: a promise runs on. */
+export function awaitJob(loop: Settler, job: Job, thenable: PromiseLike<unknown>): undefined {
+  let done = false; // a foreign thenable may call back twice, or throw after calling back
+  const onValue = (value: unknown): void => {
+    if (done) return;
+    done = true;
+    loop.finish(job, true, value);
+  };
+  const onError = (error: unknown): void => {
+    if (done) return;
+    done = true;
+    loop.finish(job, false, error);
+  };
+  try {
+    // Promise.resolve adopts a foreign thenable exactly as `await` would (a throwing `then`
+    // rejects, a second callback is ignored) and hands a native promise back as it is.
+    Promise.resolve(thenable).then(onValue, onError);
+  } catch (error: unknown) {
+    onError(error); // a native promise whose own `then` was replaced, and throws
+  }
+  return undefined;
 }
 
 /**
  * Follows a handler's observable: a request takes its first value and unsubscribes at once
  * (`take(1)`: even a synchronous source is cut off after one value), a command runs to
  * completion. A request whose caller gives up while it runs is cut off too: unsubscribing is
- * how RxJS cancels, so the slot frees without waiting for the source.
+ * how RxJS cancels, so the slot frees without waiting for the source. Returns the teardown that
+ * unsubscribes it (the loop calls it when the job is settled or the server stops).
  */
-export function followJob(loop: Settler, job: Job, source: Observable<unknown>): Observable<never> {
-  return new Observable<never>((subscriber) => {
-    const request = job.wrapper !== undefined;
-    let answered = false;
-    const observer: Partial<Observer<unknown>> = {
-      next: (value) => {
-        if (!request || answered) return;
-        answered = true;
-        answer(loop, job, subscriber, value);
-      },
-      error: (error: unknown) => {
-        if (answered) return;
-        answered = true;
-        loop.finish(job, subscriber, false, error);
-      },
-      complete: () => {
-        if (answered) return;
-        answered = true;
-        if (request) loop.finish(job, subscriber, false, new EmptyError());
-        else loop.finish(job, subscriber, true, undefined);
-      },
-    };
-    const stopWatching = request ? watchCaller(loop, job, subscriber) : undefined;
-    let subscription: Unsubscribable | undefined;
+export function followJob(loop: Settler, job: Job, source: Observable<unknown>): () => void {
+  const request = job.wrapper !== undefined;
+  let answered = false;
+  const observer: Partial<Observer<unknown>> = {
+    next: (value) => {
+      if (!request || answered) return;
+      answered = true;
+      answer(loop, job, value);
+    },
+    error: (error: unknown) => {
+      if (answered) return;
+      answered = true;
+      loop.finish(job, false, error);
+    },
+    complete: () => {
+      if (answered) return;
+      answered = true;
+      if (request) loop.finish(job, false, new EmptyError());
+      else loop.finish(job, true, undefined);
+    },
+  };
+  const stopWatching = request ? watchCaller(loop, job) : undefined;
+  let subscription: Unsubscribable | undefined;
+  try {
+    const followed = request ? take<unknown>(1)(source) : source;
+    // Subscribing runs the observable's work: inside the instrumentation's `run` too.
+    subscription =
+      job.record === undefined
+        ? followed.subscribe(observer)
+        : loop.run(job, () => followed.subscribe(observer));
+  } catch (error: unknown) {
+    observer.error?.(error); // a foreign observable whose lift or subscribe throws
+  }
+  return () => {
+    stopWatching?.();
     try {
-      const followed = request ? take<unknown>(1)(source) : source;
-      // Subscribing runs the observable's work: inside the instrumentation's `run` too.
-      subscription =
-        job.record === undefined
-          ? followed.subscribe(observer)
-          : loop.run(job, () => followed.subscribe(observer));
+      subscription?.unsubscribe();
     } catch (error: unknown) {
-      observer.error?.(error); // a foreign observable whose lift or subscribe throws
+      loop.log('error', "spark-channel: a handler's observable threw while unsubscribing:", error);
     }
-    return () => {
-      stopWatching?.();
-      try {
-        subscription?.unsubscribe();
-      } catch (error: unknown) {
-        loop.log('error', "spark-channel: a handler's observable threw while unsubscribing:", error);
-      }
-    };
-  });
+  };
 }
 
 /**
@@ -98,19 +97,19 @@ export function followJob(loop: Settler, job: Job, source: Observable<unknown>):
  * promise handler's result is: resolving the caller's promise with it would adopt it out of
  * our reach, and one that never settles would leave the caller pending even after a stop.
  */
-function answer(loop: Settler, job: Job, subscriber: Subscriber<never>, value: unknown): void {
+function answer(loop: Settler, job: Job, value: unknown): void {
   let shape: Shape;
   try {
     shape = shapeOf(value);
   } catch (error: unknown) {
-    return loop.finish(job, subscriber, false, error);
+    return loop.finish(job, false, error);
   }
-  if (shape !== Shape.Promise) return loop.finish(job, subscriber, true, value);
+  if (shape !== Shape.Promise) return loop.finish(job, true, value);
   let done = false;
   const settle = (ok: boolean, result: unknown): void => {
     if (done) return;
     done = true;
-    loop.finish(job, subscriber, ok, result);
+    loop.finish(job, ok, result);
   };
   try {
     Promise.resolve(value as PromiseLike<unknown>).then(
@@ -123,12 +122,12 @@ function answer(loop: Settler, job: Job, subscriber: Subscriber<never>, value: u
 }
 
 /** Cuts the running observable of `job` off when its caller gives up on it. */
-function watchCaller(loop: Settler, job: Job, subscriber: Subscriber<never>): (() => void) | undefined {
+function watchCaller(loop: Settler, job: Job): (() => void) | undefined {
   const wrapper = job.wrapper as NonNullable<Job['wrapper']>;
   if (!canGiveUp(wrapper)) return undefined;
   try {
     return onAbort(wrapper.signal as AbortSignal, () => {
-      if (!job.settled) loop.cutOff(job, subscriber);
+      if (!job.settled) loop.cutOff(job);
     });
   } catch {
     /* istanbul ignore next -- the channel admits only signals that passed checkSignal */

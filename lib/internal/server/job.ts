@@ -1,3 +1,5 @@
+import type { Subscriber } from 'rxjs';
+
 import type { CallbackWrapper } from '../../callback-wrapper.js';
 import { checkSignal, onAbort, reasonOf } from '../signal/abort-fanout.js';
 import type { HandlerContext } from '../../handler.js';
@@ -14,6 +16,10 @@ export class Job implements HandlerContext {
   settled = false;
   /** Its lifecycle record, when someone observed the server as it started. */
   record: MessageRecord | undefined = undefined;
+  /** An asynchronous job under `concurrency`: the inner subscription it holds a slot with. */
+  inner: Subscriber<never> | undefined = undefined;
+  /** An asynchronous job: stops following its observable (and its caller's signal). */
+  teardown: (() => void) | undefined = undefined;
   #controller: AbortController | undefined;
   #abortReason: unknown;
   #aborted = false;

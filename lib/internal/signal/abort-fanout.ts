@@ -1,11 +1,14 @@
 // internal/signal: abort signals, cancellable wrappers and one-shot replies (how a caller gives up).
-// Per request with a signal: one Set entry (the request's callback); per signal, one listener.
+// Per request with a signal: nothing (the request is its own list node); per signal, one listener.
 import { describe } from '../validate.js';
 
 /**
  * One `abort` listener per signal, however many requests share it: a page-wide AbortController
  * passed to thousands of requests would otherwise collect thousands of listeners (and Node's
- * MaxListenersExceededWarning past ten). The listener goes away with the last request.
+ * MaxListenersExceededWarning past ten). The listener goes away with the last request: at once
+ * for {@link onAbort}'s callbacks, at most one macrotask later for {@link join}'s members, so a
+ * loop of requests sharing one signal does not pay the native add and remove (microseconds
+ * each) on every request.
  *
  * A signal is a foreign object: its `aborted`, `reason`, `addEventListener` and
  * `removeEventListener` may be own properties that lie or throw, and `instanceof AbortSignal`
@@ -13,9 +16,27 @@ import { describe } from '../validate.js';
  * getters and methods are taken here, at load, and always called on the signal: a real signal
  * answers them truthfully, anything else fails {@link checkSignal}.
  */
-interface Fanout {
-  readonly callbacks: Set<(reason: unknown) => void>;
+export interface AbortFanout {
+  readonly signal: AbortSignal;
   readonly listener: () => void;
+  // The members, a doubly linked list through them: joining and leaving allocate nothing (a Set
+  // that goes 0 → 1 → 0 on every request reallocates its table each time).
+  head: AbortMember | undefined;
+  tail: AbortMember | undefined;
+  /** Waiting in {@link emptied} for the sweep. */
+  queued: boolean;
+}
+
+/**
+ * A member of a signal's fan-out: told once, with the signal's reason, when it aborts. The
+ * links are the fan-out's: {@link join} and {@link leave} set them.
+ */
+export interface AbortMember {
+  onAbort(reason: unknown): void;
+  /** The fan-out it is in; `undefined` once it left or was told. */
+  abortFanout: AbortFanout | undefined;
+  abortPrev: AbortMember | undefined;
+  abortNext: AbortMember | undefined;
 }
 
 type Getter = (this: AbortSignal) => unknown;
@@ -29,7 +50,7 @@ const nativeReason = nativeGetter('reason');
 const addListener = nativeMethod('addEventListener');
 const removeListener = nativeMethod('removeEventListener');
 
-const fanouts = new WeakMap<AbortSignal, Fanout>();
+const fanouts = new WeakMap<AbortSignal, AbortFanout>();
 
 function nativeGetter(name: string): Getter | undefined {
   // eslint-disable-next-line @typescript-eslint/unbound-method -- always called with .call(signal)
@@ -78,34 +99,118 @@ export function reasonOf(signal: AbortSignal): unknown {
 }
 
 /**
+ * Makes `member` hear of `signal`'s abort (a signal that passed {@link checkSignal}); returns
+ * the fan-out to {@link leave} later. A member is told at most once.
+ *
+ * @throws whatever the native `addEventListener` throws for it (nothing is left registered then).
+ */
+export function join(signal: AbortSignal, member: AbortMember): AbortFanout {
+  let fanout = fanouts.get(signal);
+  if (fanout === undefined) {
+    const listener = (): void => {
+      fanouts.delete(signal);
+      const reason = reasonOf(signal);
+      // Each is unlinked before it is told: one that leaves meanwhile is not told, and one told
+      // leaves nothing to sweep.
+      for (let m = created.head; m !== undefined; m = created.head) {
+        unlink(created, m);
+        m.onAbort(reason);
+      }
+    };
+    // Registered before it is recorded: if this throws, no later request joins a dead fanout.
+    (addListener as Listen).call(signal, 'abort', listener, { once: true });
+    const created: AbortFanout = { signal, listener, head: undefined, tail: undefined, queued: false };
+    fanout = created;
+    fanouts.set(signal, fanout);
+  }
+  member.abortFanout = fanout;
+  member.abortNext = undefined;
+  member.abortPrev = fanout.tail;
+  if (fanout.tail === undefined) fanout.head = member;
+  else fanout.tail.abortNext = member;
+  fanout.tail = member;
+  return fanout;
+}
+
+function unlink(fanout: AbortFanout, member: AbortMember): void {
+  const { abortPrev: prev, abortNext: next } = member;
+  if (prev === undefined) fanout.head = next;
+  else prev.abortNext = next;
+  if (next === undefined) fanout.tail = prev;
+  else next.abortPrev = prev;
+  member.abortFanout = member.abortPrev = member.abortNext = undefined;
+}
+
+/**
+ * `member` no longer listens. When it was the last, the native listener goes at the next sweep
+ * (at most one macrotask later) unless a member joins meanwhile.
+ */
+export function leave(member: AbortMember): void {
+  const fanout = member.abortFanout;
+  if (fanout === undefined) return;
+  unlink(fanout, member);
+  if (fanout.head !== undefined) return;
+  if (!fanout.queued) {
+    fanout.queued = true;
+    emptied.push(fanout);
+  }
+  // Compared by identity, so a sweep left pending on fake timers that were since uninstalled (or
+  // on real ones, since faked) cannot strand the emptied fan-outs: the current timers get one too.
+  const setTimer = globalThis.setTimeout;
+  if (sweepTimer === setTimer) return;
+  /* istanbul ignore if -- every supported runtime has setTimeout; without it, remove at once */
+  if (typeof setTimer !== 'function') return sweep();
+  sweepTimer = setTimer;
+  // One timer per sweep, for every fan-out that emptied since the last; unref'd, so it keeps
+  // no process alive.
+  (setTimer(sweep, 0) as { unref?: () => void }).unref?.();
+}
+
+/** The fan-outs whose last member left since the last sweep. */
+let emptied: AbortFanout[] = [];
+/** The `setTimeout` the pending sweep was scheduled with; `undefined` when none is pending. */
+let sweepTimer: unknown;
+
+function sweep(): void {
+  sweepTimer = undefined;
+  const swept = emptied;
+  emptied = [];
+  for (const fanout of swept) {
+    fanout.queued = false;
+    if (fanout.head === undefined) dissolve(fanout);
+  }
+}
+
+/** Removes the native listener of `fanout`, unless it fired (or was replaced) already. */
+function dissolve(fanout: AbortFanout): void {
+  const { signal } = fanout;
+  if (fanouts.get(signal) !== fanout) return;
+  fanouts.delete(signal);
+  try {
+    (removeListener as Listen).call(signal, 'abort', fanout.listener);
+  } catch {
+    /* istanbul ignore next -- the native method does not throw for a checked signal */
+  }
+}
+
+/**
  * Calls `callback` with the signal's reason when `signal` (one that passed {@link checkSignal})
- * aborts; returns the function that stops listening.
+ * aborts; returns the function that stops listening. The native listener goes as soon as no one
+ * listens: these are the server's listeners, on signals of one request each.
  *
  * @throws whatever the native `addEventListener` throws for it (nothing is left registered then).
  */
 export function onAbort(signal: AbortSignal, callback: (reason: unknown) => void): () => void {
-  let fanout = fanouts.get(signal);
-  if (fanout === undefined) {
-    const callbacks = new Set<(reason: unknown) => void>();
-    const listener = (): void => {
-      fanouts.delete(signal);
-      const reason = reasonOf(signal);
-      for (const cb of callbacks) cb(reason);
-    };
-    // Registered before it is recorded: if this throws, no later request joins a dead fanout.
-    (addListener as Listen).call(signal, 'abort', listener, { once: true });
-    fanout = { callbacks, listener };
-    fanouts.set(signal, fanout);
-  }
-  const { callbacks, listener } = fanout;
-  callbacks.add(callback);
+  const member: AbortMember = {
+    onAbort: callback,
+    abortFanout: undefined,
+    abortPrev: undefined,
+    abortNext: undefined,
+  };
+  const fanout = join(signal, member);
   return () => {
-    if (!callbacks.delete(callback) || callbacks.size > 0) return;
-    if (fanouts.get(signal) === fanout) fanouts.delete(signal);
-    try {
-      (removeListener as Listen).call(signal, 'abort', listener);
-    } catch {
-      /* istanbul ignore next -- the native method does not throw for a checked signal */
-    }
+    if (member.abortFanout !== fanout) return;
+    unlink(fanout, member);
+    if (fanout.head === undefined) dissolve(fanout); // a sweep it may be queued for finds it gone
   };
 }

@@ -8,6 +8,12 @@ import { checkSignal } from './abort-fanout.js';
  * answered without one.
  */
 export class CancellableWrapper<T, V> extends CallbackWrapper<T, V> {
+  /**
+   * Where the channel holds it, so a give-up can withdraw it with no lookup: `true` while it is
+   * queued, the function that takes it out of the line while it waits for room, `undefined`
+   * otherwise (not yet offered, started, or gone). Set by the channel only.
+   */
+  held: (() => void) | true | undefined = undefined;
   #controller: AbortController | undefined;
 
   override get signal(): AbortSignal {

@@ -4,17 +4,13 @@ import type { Result } from '../../result.js';
 import { failure } from '../validate.js';
 
 /**
- * The dispatcher's own reply oneshot: a real `AsyncSubject` (anyone may still subscribe to it),
- * that also hands its outcome straight to the waiting call, sparing a subscription per request.
+ * A reply oneshot that hands its outcome to {@link settled} once it completes or errors: a real
+ * `AsyncSubject` (anyone may still subscribe to it), sparing a subscription per request.
  */
-export class Oneshot<V> extends AsyncSubject<V> {
+export abstract class SettlingOneshot<V> extends AsyncSubject<V> {
   #value: V | undefined;
   #hasValue = false;
   #done = false;
-
-  constructor(private readonly onSettle: (hasValue: boolean, value: V | undefined, error?: unknown) => void) {
-    super();
-  }
 
   override next(value: V): void {
     if (!this.#done) {
@@ -28,14 +24,28 @@ export class Oneshot<V> extends AsyncSubject<V> {
     super.error(error);
     if (this.#done) return;
     this.#done = true;
-    this.onSettle(false, undefined, error);
+    this.settled(false, undefined, error);
   }
 
   override complete(): void {
     completeQuietly(this);
     if (this.#done) return;
     this.#done = true;
-    this.onSettle(this.#hasValue, this.#value);
+    this.settled(this.#hasValue, this.#value);
+  }
+
+  /** Called once, with the last value (if any) on completion, or with the error. */
+  protected abstract settled(hasValue: boolean, value: V | undefined, error?: unknown): void;
+}
+
+/** A {@link SettlingOneshot} whose outcome goes to a callback. */
+export class Oneshot<V> extends SettlingOneshot<V> {
+  constructor(private readonly onSettle: (hasValue: boolean, value: V | undefined, error?: unknown) => void) {
+    super();
+  }
+
+  protected settled(...outcome: [hasValue: boolean, value: V | undefined, error?: unknown]): void {
+    this.onSettle(...outcome);
   }
 }
 

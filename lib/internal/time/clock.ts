@@ -59,6 +59,14 @@ export function longTimer(delayMs: number, scheduler: SchedulerLike, fire: () =>
   }, MAX_TIMER_MS);
 }
 
+/**
+ * Whether `TestScheduler.run` has put the default clock on virtual time: work deferred to a
+ * microtask would then never run inside `run()`, so the loop defers it on the clock as well.
+ */
+export function isVirtualTime(): boolean {
+  return performanceTimestampProvider.delegate !== undefined;
+}
+
 /** A delay a timer takes as given: at most {@link MAX_TIMER_MS}, never negative. */
 export function timerDelay(delayMs: number): number {
   return delayMs > MAX_TIMER_MS ? MAX_TIMER_MS : delayMs > 0 ? delayMs : 0;

@@ -1,14 +1,33 @@
-// Per timed request: one Entry (and the cancel closure returned by `add`). A bucket (this class,
-// its ring and one scheduled action) is shared by every pending request of one duration.
+// Per timed request: nothing of its own, the request is its own entry (a `Timed`). A bucket (this
+// class, its ring and one timer) is shared by every pending request of one duration.
 import type { SchedulerLike, Subscription } from 'rxjs';
+// RxJS's timer provider: the global `setTimeout`, unless `TestScheduler.run` has patched in
+// virtual time (as it patches the clock's `performanceTimestampProvider`).
+import { timeoutProvider } from 'rxjs/internal/scheduler/timeoutProvider';
 
 import { monotonicScheduler, timerDelay } from './clock.js';
-import { RingQueue } from '../channel/ring-queue.js';
 
-interface Entry {
-  readonly at: number;
-  fire: (() => void) | undefined; // undefined once cancelled or fired
+/** Something with a deadline in a {@link Deadlines} bucket: told once when it passes. */
+export interface Timed {
+  /** When it is due, on the bucket's clock; set by {@link Deadlines.arm}. */
+  dueAt: number;
+  /** The bucket it is pending in; `undefined` once it fired or was cancelled. */
+  timedBy: Deadlines | undefined;
+  /** Its deadline passed. */
+  onDeadline(): void;
 }
+
+/** A Node timer (browsers and `TestScheduler` hand out numbers, which have neither). */
+interface Refable {
+  ref?: () => unknown;
+  unref?: () => unknown;
+}
+
+// The platform's own timer functions, as found at load. Only a timer they made is kept across
+// idle periods: fake timers (jest's, vitest's) and patched ones belong to tests, which count
+// timers and expect a settled request to leave none.
+const platformSetTimeout = globalThis.setTimeout;
+const platformClearTimeout = globalThis.clearTimeout;
 
 /**
  * The number of timeout buckets a dispatcher holds (pending ones, and at most one idle spare):
@@ -17,25 +36,46 @@ interface Entry {
 export const kDeadlineBuckets = Symbol('spark-channel.deadlineBuckets');
 
 /**
- * Timeouts of one duration expire in the order they were set, so one RxJS-scheduled action
- * serves them all: adding a timeout is a push, not a timer of its own (a timer costs more than
- * the rest of a request). The action is cancelled as soon as no timeout is pending, so none
- * outlives its request, and `onIdle` hears of it, so whoever keeps buckets by duration can let
- * this one go. Time comes from the module's clock (an RxJS scheduler; by default a monotonic one
- * on asyncScheduler's timers), so fake timers and `TestScheduler` drive it. A duration longer
- * than a timer can take (2³¹−1 ms) is waited for in steps: each wake re-reads the clock.
+ * Timeouts of one duration expire in the order they were set, so one timer serves them all:
+ * adding a timeout is a push, not a timer of its own (a timer costs more than the rest of a
+ * request). `onIdle` hears when none is pending, so whoever keeps buckets by duration can let
+ * this one go ({@link release}).
+ *
+ * On the default clock, on the platform's own timers, the timer is a `setTimeout` kept across
+ * idle periods: unref'd while idle (it then keeps no process alive and, firing, finds nothing to
+ * do), ref'd again by the next timeout, so a caller awaiting one request after another does not
+ * create and clear a timer each. One that wakes before the head is due sleeps again for the
+ * rest. Anywhere else (fake or patched timers, `TestScheduler.run`, any other scheduler, none of
+ * which a test expects to find a timer left on) the timer is cleared as soon as no timeout is
+ * pending. Time comes from the module's clock (by default `performance.now()`),
+ * so fake timers and `TestScheduler` drive it. A duration longer than a timer can take (2³¹−1 ms)
+ * is waited for in steps: each wake re-reads the clock.
  */
 export class Deadlines {
-  #entries = new RingQueue<Entry>();
+  // A ring of the entries in due order; cancelled ones stay until they reach the head.
+  #ring: (Timed | undefined)[] = new Array<Timed | undefined>(16);
+  #mask = 15;
+  #head = 0;
+  #length = 0;
   #live = 0;
-  #action: Subscription | undefined;
   #expiring = false;
+  /** The due time the pending timer was set for; `Infinity` when none is pending. */
+  #timerAt = Infinity;
+  /** Whether the pending timer is one a timeout waits on (for the default clock: ref'd). */
+  #armed = false;
+  readonly #native: boolean;
+  #action: Subscription | undefined;
+  #timer: unknown;
+  /** Whether `#timer` is the platform's, kept across idle periods. */
+  #kept = false;
 
   constructor(
     readonly durationMs: number,
     readonly scheduler: SchedulerLike = monotonicScheduler,
     readonly onIdle?: (deadlines: Deadlines) => void,
-  ) {}
+  ) {
+    this.#native = scheduler === monotonicScheduler;
+  }
 
   /** Whether no timeout is pending. */
   get idle(): boolean {
@@ -44,47 +84,178 @@ export class Deadlines {
 
   /** Calls `fire` after the duration unless the returned function is called first. */
   add(fire: () => void): () => void {
-    const entry: Entry = { at: this.scheduler.now() + this.durationMs, fire };
-    this.#entries.push(entry);
-    // While expiring, #expire schedules for whatever is left once it is done.
-    if (this.#live++ === 0 && !this.#expiring) this.#schedule(this.durationMs);
-    return () => {
-      if (entry.fire === undefined) return;
-      entry.fire = undefined;
-      if (--this.#live === 0 && !this.#expiring) this.#idle();
-    };
+    const entry: Timed = { dueAt: 0, timedBy: undefined, onDeadline: fire };
+    this.arm(entry, this.scheduler.now());
+    return () => this.cancel(entry);
   }
 
-  #schedule(delay: number): void {
-    this.#action = this.scheduler.schedule(() => this.#expire(), timerDelay(delay));
+  /**
+   * Tells `entry` once the duration has passed since `startedAt` (a reading of this bucket's
+   * clock), unless it is {@link cancel}led first.
+   *
+   * @throws whatever a foreign scheduler's `now()` or `schedule()` throws (`entry` is then not pending).
+   */
+  arm(entry: Timed, startedAt: number): void {
+    entry.dueAt = startedAt + this.durationMs;
+    this.#push(entry);
+    entry.timedBy = this;
+    this.#live++;
+    // While expiring, #expire schedules for whatever is left once it is done.
+    if (this.#expiring) return;
+    const due = (this.#ring[this.#head] as Timed).dueAt;
+    try {
+      // `!(>=)`: a NaN clock schedules too.
+      if (!(due >= this.#timerAt) || (!this.#armed && this.#stale())) this.#schedule(due);
+      else if (!this.#armed) this.#ref();
+    } catch (error: unknown) {
+      this.cancel(entry);
+      throw error;
+    }
+  }
+
+  /** `entry` no longer waits for its deadline (nothing happens if it is not pending here). */
+  cancel(entry: Timed): void {
+    if (entry.timedBy !== this) return;
+    entry.timedBy = undefined;
+    this.#live--;
+    if (this.#expiring) return; // #expire drops it, and goes idle after
+    // Cancelled heads leave now: a bucket that never goes idle (clients that always keep one
+    // request pending) would otherwise grow its ring without bound. Once none is pending, none
+    // is left, and the ring is empty for the next.
+    while (this.#length > 0 && (this.#ring[this.#head] as Timed).timedBy !== this) this.#shift();
+    if (this.#live === 0) this.#idle();
+  }
+
+  /** The owner let this idle bucket go: its timer goes too, not to hold it until it fires. */
+  release(): void {
+    if (this.#live > 0) return;
+    this.#cancelTimer();
+  }
+
+  #push(entry: Timed): void {
+    if (this.#length > this.#mask) this.#grow();
+    const ring = this.#ring;
+    const mask = this.#mask;
+    let at = this.#head + this.#length;
+    // A request made by a synchronous handler on the stack of another's send is armed before
+    // it: it walks back past the later ones, so the ring stays in due order.
+    for (let before = ring[(at - 1) & mask]; at > this.#head; before = ring[(--at - 1) & mask]) {
+      if ((before as Timed).dueAt <= entry.dueAt) break;
+      ring[at & mask] = before;
+    }
+    ring[at & mask] = entry;
+    this.#length++;
+  }
+
+  #shift(): Timed {
+    const entry = this.#ring[this.#head] as Timed;
+    this.#ring[this.#head] = undefined; // let the entry be collected
+    this.#head = (this.#head + 1) & this.#mask;
+    this.#length--;
+    return entry;
+  }
+
+  #grow(): void {
+    const size = this.#mask + 1;
+    const ring = new Array<Timed | undefined>(size * 2);
+    for (let i = 0; i < this.#length; i++) ring[i] = this.#ring[(this.#head + i) & this.#mask];
+    this.#ring = ring;
+    this.#mask = size * 2 - 1;
+    this.#head = 0;
+  }
+
+  /** (Re)sets the timer for `due`, replacing any pending one. */
+  #schedule(due: number): void {
+    const left = due - this.scheduler.now();
+    // Never longer than the duration: a clock that answers NaN waits the duration, as it did
+    // before the clock was read here.
+    const delay = timerDelay(left < this.durationMs ? left : this.durationMs);
+    this.#cancelTimer();
+    if (this.#native) {
+      let timer: unknown = undefined;
+      timer = timeoutProvider.setTimeout(() => this.#fired(timer), delay);
+      this.#timer = timer;
+      this.#kept = !foreignTimers() && typeof (timer as Refable).unref === 'function';
+    } else {
+      const action = this.scheduler.schedule(() => {
+        this.#action = undefined;
+        this.#timerAt = Infinity;
+        this.#armed = false;
+        this.#expire();
+      }, delay);
+      // A scheduler that runs the action at once has already expired what was due.
+      if ((action as Subscription | undefined)?.closed === true) return;
+      this.#action = action;
+    }
+    this.#timerAt = due;
+    this.#armed = true;
+  }
+
+  #fired(timer: unknown): void {
+    if (timer !== this.#timer) return; // one that was replaced, but could not be cleared
+    this.#timer = undefined;
+    this.#timerAt = Infinity;
+    this.#armed = false;
+    if (this.#live > 0) this.#expire();
+  }
+
+  /** Whether the kept idle timer is on real time while fake timers now run the clock. */
+  #stale(): boolean {
+    return this.#kept && foreignTimers();
+  }
+
+  #ref(): void {
+    (this.#timer as Refable | undefined)?.ref?.();
+    this.#armed = true;
+  }
+
+  #cancelTimer(): void {
+    this.#action?.unsubscribe();
+    this.#action = undefined;
+    if (this.#timer !== undefined) {
+      // Cleared by the functions that made it. One of fake timers since uninstalled is not
+      // cleared, but finds itself replaced if it ever fires.
+      if (this.#kept) platformClearTimeout(this.#timer as Parameters<typeof clearTimeout>[0]);
+      else timeoutProvider.clearTimeout(this.#timer as Parameters<typeof timeoutProvider.clearTimeout>[0]);
+      this.#timer = undefined;
+      this.#kept = false;
+    }
+    this.#timerAt = Infinity;
+    this.#armed = false;
   }
 
   #expire(): void {
-    this.#action = undefined;
     this.#expiring = true;
     try {
       const now = this.scheduler.now();
-      for (let head = this.#entries.peek(); head !== undefined; head = this.#entries.peek()) {
-        if (head.fire !== undefined && head.at > now) break;
-        this.#entries.shift();
-        const fire = head.fire;
-        if (fire === undefined) continue;
-        head.fire = undefined;
+      while (this.#length > 0) {
+        const head = this.#ring[this.#head] as Timed;
+        if (head.timedBy === this && head.dueAt > now) break;
+        this.#shift();
+        if (head.timedBy !== this) continue; // cancelled
+        head.timedBy = undefined;
         this.#live--;
-        fire();
+        head.onDeadline();
       }
     } finally {
       // Also after a fire that threw: the timeouts still pending must not lose their timer.
       this.#expiring = false;
       if (this.#live === 0) this.#idle();
-      else this.#schedule((this.#entries.peek() as Entry).at - this.scheduler.now());
+      else this.#schedule((this.#ring[this.#head] as Timed).dueAt);
     }
   }
 
   #idle(): void {
-    this.#action?.unsubscribe();
-    this.#action = undefined;
-    this.#entries = new RingQueue(); // every entry left is a cancelled one
+    if (!this.#kept) this.#cancelTimer();
+    else if (this.#armed) {
+      (this.#timer as Refable | undefined)?.unref?.();
+      this.#armed = false;
+    }
     this.onIdle?.(this);
   }
+}
+
+/** Whether timers are not the platform's own now: faked, patched, or `TestScheduler.run`'s. */
+function foreignTimers(): boolean {
+  return timeoutProvider.delegate !== undefined || globalThis.setTimeout !== platformSetTimeout;
 }

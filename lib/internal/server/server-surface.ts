@@ -1,0 +1,141 @@
+// The module server's public face: its counters, streams, drain and stop, over the loop's state.
+// The loop (lib/module-server.ts) extends it and keeps only the data path; everything here is
+// read by users and tools, never once per message.
+import { Observable, Subject, type SchedulerLike } from 'rxjs';
+
+import type { DeadLetter } from '../../dead-letter.js';
+import type { ModuleChannel } from '../../module-channel.js';
+import type { ModuleEvent } from '../../module-event.js';
+import type {
+  DrainReport,
+  ModuleError,
+  ModuleServer,
+  ModuleServerLogger,
+  ModuleServerStats,
+} from '../../module-server-types.js';
+import type { ChannelPort } from '../channel/channel-port.js';
+import { drain } from './drain.js';
+import { Lifecycle } from './lifecycle.js';
+import type { ServerArguments } from './read-arguments.js';
+import { StatsStream } from './stats.js';
+
+/**
+ * What every module server has beside its loop: the `ModuleServer` surface (stats, `stats$`,
+ * `events$`, `deadLetters$`, `errors$`, drain, stop) and the counters and hooks the loop updates.
+ * The hook fields are set only while their feature is in use, so the loop reads one field for each.
+ */
+export abstract class ServerSurface<M, E> implements ModuleServer<M, E> {
+  readonly errors$: Observable<ModuleError<M, E>>;
+  readonly stopped: Promise<void>;
+
+  protected readonly channel: ModuleChannel<M, unknown, unknown, E>;
+  protected readonly port: ChannelPort;
+  protected readonly scheduler: SchedulerLike | undefined;
+  protected readonly lifecycle: Lifecycle;
+  protected readonly errors = new Subject<ModuleError<M, E>>();
+  /** Hook: the lifecycle, while anyone observes (events$ or an instrument). */
+  protected trace: Lifecycle | undefined;
+  /** Hook: stats$, from its first subscription. */
+  protected statsStream: StatsStream | undefined;
+  protected resolveStopped!: () => void;
+  protected isStopped = false;
+  protected running = 0;
+  protected handled = 0;
+  protected failed = 0;
+  /** Jobs a stop cut off, running or queued (the drain report's `abandoned`). */
+  protected abandoned = 0;
+  readonly #logger: ModuleServerLogger;
+
+  constructor(channel: ModuleChannel<M, unknown, unknown, E>, port: ChannelPort, args: ServerArguments<M>) {
+    this.channel = channel;
+    this.port = port;
+    this.scheduler = args.scheduler;
+    this.#logger = args.logger;
+    this.lifecycle = new Lifecycle(args.instrument, args.scheduler, (level, ...rest) =>
+      this.log(level, ...rest),
+    );
+    this.errors$ = this.errors.asObservable();
+    this.stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
+  }
+
+  /** Stops the server now (see {@link ModuleServer.stop}); the loop's own. */
+  protected abstract halt(reason: string, cause?: unknown, deadReason?: 'dropped' | 'policy'): void;
+
+  get isRunning(): boolean {
+    return !this.isStopped;
+  }
+
+  stop(): void {
+    this.halt('the module server was stopped');
+  }
+
+  stats(): ModuleServerStats {
+    return {
+      queued: this.channel.size,
+      running: this.running,
+      handled: this.handled,
+      failed: this.failed,
+    };
+  }
+
+  get stats$(): Observable<ModuleServerStats> {
+    return new Observable<ModuleServerStats>((subscriber) =>
+      (this.statsStream ??= new StatsStream(
+        () => this.stats(),
+        () => this.isStopped,
+      )).subscribe(subscriber),
+    );
+  }
+
+  drain(deadlineMs: number): Promise<DrainReport> {
+    return drain(
+      {
+        port: this.port,
+        scheduler: this.scheduler,
+        stopped: this.stopped,
+        state: () => ({
+          isClosed: this.channel.isClosed,
+          isStopped: this.isStopped,
+          handled: this.handled,
+          failed: this.failed,
+          abandoned: this.abandoned,
+        }),
+        halt: (reason) => this.halt(reason),
+      },
+      deadlineMs,
+    );
+  }
+
+  get events$(): Observable<ModuleEvent<M>> {
+    return new Observable<ModuleEvent<M>>((subscriber) => {
+      if (this.isStopped) return subscriber.complete();
+      const subscription = (this.lifecycle.subject as Subject<ModuleEvent<M>>).subscribe(subscriber);
+      this.retrace();
+      return () => {
+        subscription.unsubscribe();
+        this.retrace();
+      };
+    });
+  }
+
+  get deadLetters$(): Observable<DeadLetter<M>> {
+    return this.port.deadLetters() as Observable<DeadLetter<M>>;
+  }
+
+  /** Someone started or stopped observing: the server and its channel check one field per message. */
+  protected retrace(): void {
+    const trace = this.lifecycle.active ? this.lifecycle : undefined;
+    this.trace = trace;
+    this.port.setTrace(trace);
+  }
+
+  protected log(level: 'error' | 'warn', ...args: unknown[]): void {
+    try {
+      const logger = this.#logger;
+      if (level === 'warn' && typeof logger.warn === 'function') logger.warn(...args);
+      else logger.error(...args);
+    } catch {
+      // A throwing logger must not take the server loop down.
+    }
+  }
+}
