@@ -12,6 +12,7 @@ import { isClass, nameOf } from './internal/guard.js';
 import { type ChannelPort, portOf } from './internal/channel/channel-port.js';
 import { RESOLVED } from './internal/reply.js';
 import { checkSignal, reasonOf } from './internal/signal/abort-fanout.js';
+import { abortFailure } from './internal/signal/abort-reason.js';
 import { monotonicScheduler } from './internal/time/clock.js';
 import { Deadlines, kDeadlineBuckets } from './internal/time/deadlines.js';
 import { PromiseOneshot } from './internal/signal/oneshot.js';
@@ -50,7 +51,10 @@ export interface RequestOptions<R, T extends R> {
   guard?: ResponseGuard<R, T>;
   /** Rejects with `TIMEOUT` after this many milliseconds; `Infinity` for none. */
   timeoutMs?: number;
-  /** Aborting it rejects with `CANCELLED`; an already aborted signal sends nothing. */
+  /**
+   * Aborting it rejects with `CANCELLED` (`TIMEOUT` when it timed out: `AbortSignal.timeout(ms)`);
+   * an already aborted signal sends nothing.
+   */
   signal?: AbortSignal;
 }
 
@@ -391,11 +395,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
         return undefined;
       }
       if (aborted) {
-        const error = failure(
-          'CANCELLED',
-          'Request cancelled before it was sent',
-          reasonOf(signal as AbortSignal),
-        );
+        const error = abortFailure(reasonOf(signal as AbortSignal), 'before it was sent');
         deliver(settle, reject, err(error));
         return undefined;
       }

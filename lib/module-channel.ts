@@ -9,6 +9,7 @@ import { StopLatch } from './internal/channel/stop-latch.js';
 import { COMPACT_AFTER, type Waiter, WaitingSenders } from './internal/channel/waiting-senders.js';
 import { WatchedRequests } from './internal/channel/watched-requests.js';
 import { reasonOf } from './internal/signal/abort-fanout.js';
+import { abortFailure } from './internal/signal/abort-reason.js';
 import { canGiveUp, isGivenUp } from './internal/signal/cancellable-wrapper.js';
 import { KeyedMailbox } from './internal/channel/keyed-mailbox.js';
 import { givenUpOutcome, type Lifecycle } from './internal/server/lifecycle.js';
@@ -509,7 +510,7 @@ function sendFailed(reason = 'the channel is closed'): SparkChannelError {
 
 function cancelled<V>(wrapper: CallbackWrapper<unknown, V>): SparkChannelError {
   const signal = wrapper.signal;
-  return failure('CANCELLED', 'Request cancelled before it was handled', signal && reasonOf(signal));
+  return abortFailure(signal && reasonOf(signal), 'before it was handled');
 }
 
 function cancelQuietly(token: unknown): void {

@@ -36,6 +36,12 @@ export interface ModuleServerOptions<M = never> {
   logger?: ModuleServerLogger;
   /** Cancelling this token stops the server at once, as `stop()` does. */
   token?: SparkChannelCancellationToken;
+  /**
+   * Aborting this signal stops the server at once, as `stop()` does (beside `token`: whichever
+   * comes first); an already aborted one stops it as soon as it is made. The Node way to tie a
+   * module to a lifetime: `spawnModule(handler, { signal: controller.signal })`.
+   */
+  signal?: AbortSignal;
   /** How many handlers may run at once, started in arrival order; 1 (the default) is strictly one at a time. */
   concurrency?: number;
   /**

@@ -29,6 +29,7 @@ import { deadlockRefusal, enter, leave } from './internal/server/self-deadlock.j
 import { ServerSurface } from './internal/server/server-surface.js';
 import { isNoRoute, Shape, shapeOf, swallow } from './internal/server/shape.js';
 import { SupervisionHook } from './internal/server/supervision-hook.js';
+import { checkSignal, onAbort, reasonOf } from './internal/signal/abort-fanout.js';
 import { isGivenUp } from './internal/signal/cancellable-wrapper.js';
 import { isVirtualTime, monotonicScheduler } from './internal/time/clock.js';
 import { failure } from './internal/validate.js';
@@ -91,6 +92,7 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
   readonly #loop: Subscription;
   readonly #settler: Settler;
   #tokenWatch: Subscription | undefined;
+  #signalWatch: (() => void) | undefined;
   #pumping = false;
   // One message at a time, unkeyed: the loop emits batches. The state of the one in hand:
   readonly #batching: boolean;
@@ -150,6 +152,24 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
     this.port.attach(this, this.#keyOf);
     this.retrace();
     this.#tokenWatch = args.token === undefined ? undefined : onTokenCancelled(args.token, () => this.stop());
+    const signal = args.signal;
+    if (signal !== undefined) {
+      const stopped = (reason: unknown): void =>
+        this.halt('the module server was stopped by its signal', reason);
+      if (checkSignal('signal', signal)) {
+        stopped(reasonOf(signal)); // aborted already: the server stops as soon as it is made
+        return;
+      }
+      try {
+        this.#signalWatch = onAbort(signal, stopped);
+      } catch (error: unknown) {
+        // Node's addEventListener reads the signal's `constructor`, which may be a throwing getter.
+        this.halt('the module server could not listen to its signal', error);
+        throw new TypeError('Expected `signal` to be an AbortSignal, but listening to it threw', {
+          cause: error,
+        });
+      }
+    }
     this.#pump();
   }
 
@@ -500,6 +520,8 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
     }
     this.#tokenWatch?.unsubscribe();
     this.#tokenWatch = undefined;
+    this.#signalWatch?.();
+    this.#signalWatch = undefined;
     this.#loop.unsubscribe();
     this.#incoming.complete();
     this.errors.complete();

@@ -31,14 +31,14 @@ export function spawnModule<M, R, C = SparkChannelCancellationToken, E = Error>(
 ): SpawnedModule<M, R, C, E> {
   checkOptions('options', options);
   // Read once (a getter or Proxy trap that throws becomes a TypeError naming `options`).
-  const { capacity, logger, token, concurrency, key, timeoutMs, rateLimit, scheduler, instrument } = readable(
-    'options',
-    () => {
+  const { capacity, logger, token, signal, concurrency, key, timeoutMs, rateLimit, scheduler, instrument } =
+    readable('options', () => {
       const o = options ?? {};
       return {
         capacity: o.capacity,
         logger: o.logger,
         token: o.token,
+        signal: o.signal,
         concurrency: o.concurrency,
         key: o.key,
         timeoutMs: o.timeoutMs,
@@ -46,8 +46,7 @@ export function spawnModule<M, R, C = SparkChannelCancellationToken, E = Error>(
         scheduler: o.scheduler,
         instrument: o.instrument,
       };
-    },
-  );
+    });
   const channel = new ModuleChannel<M, R, C, E>(capacity);
   // The dispatcher is checked before the server starts, so bad options leave nothing running.
   const dispatcher = new SparkGenericModuleDispatcher(
@@ -57,7 +56,7 @@ export function spawnModule<M, R, C = SparkChannelCancellationToken, E = Error>(
   const server = runModuleServer(
     handler,
     channel,
-    definedOnly({ logger, token, concurrency, key, scheduler, instrument }),
+    definedOnly({ logger, token, signal, concurrency, key, scheduler, instrument }),
   );
   return { dispatcher, server };
 }

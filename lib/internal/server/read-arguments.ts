@@ -5,6 +5,7 @@ import { isCancellationToken, type SparkChannelCancellationToken } from '../../c
 import { isModuleChannel } from '../../module-channel.js';
 import type { ModuleInstrumentation } from '../../module-instrumentation.js';
 import type { ModuleServerLogger, ModuleServerOptions } from '../../module-server-types.js';
+import { checkSignal } from '../signal/abort-fanout.js';
 import { checkOptions, checkPositiveInteger, checkScheduler, describe, readable } from '../validate.js';
 import { kFailed, type Supervised } from './brands.js';
 
@@ -12,6 +13,7 @@ import { kFailed, type Supervised } from './brands.js';
 export interface ServerArguments<M> {
   readonly logger: ModuleServerLogger;
   readonly token: SparkChannelCancellationToken | undefined;
+  readonly signal: AbortSignal | undefined;
   readonly key: ((message: M) => unknown) | undefined;
   readonly concurrency: number;
   readonly scheduler: SchedulerLike | undefined;
@@ -34,13 +36,14 @@ export function readArguments<M>(
   const {
     logger = console,
     token,
+    signal,
     concurrency = 1,
     key,
     scheduler,
     instrument,
   } = readable('options', (): ModuleServerOptions<M> => {
-    const { logger, token, concurrency, key, scheduler, instrument } = options ?? {};
-    return { logger, token, concurrency, key, scheduler, instrument } as ModuleServerOptions<M>;
+    const { logger, token, signal, concurrency, key, scheduler, instrument } = options ?? {};
+    return { logger, token, signal, concurrency, key, scheduler, instrument } as ModuleServerOptions<M>;
   });
   if (key !== undefined && typeof key !== 'function') {
     throw new TypeError(`Expected \`key\` to be a function, got ${describe(key)}`);
@@ -51,6 +54,7 @@ export function readArguments<M>(
   if (token !== undefined && !isCancellationToken(token)) {
     throw new TypeError(`Expected \`token\` to be a SparkChannelCancellationToken, got ${describe(token)}`);
   }
+  if (signal !== undefined) checkSignal('signal', signal); // a real AbortSignal, read natively
   const supervised = readable(
     'handler',
     () => typeof (handler as Partial<Supervised>)[kFailed] === 'function',
@@ -58,6 +62,7 @@ export function readArguments<M>(
   return {
     logger,
     token,
+    signal,
     key,
     concurrency: checkPositiveInteger('concurrency', concurrency),
     scheduler: scheduler === undefined ? undefined : readable('scheduler', () => checkScheduler(scheduler)),

@@ -9,6 +9,7 @@ import { checkGuard } from '../guard.js';
 import type { Deadlines, Timed } from '../time/deadlines.js';
 import { failure } from '../validate.js';
 import { type AbortFanout, type AbortMember, join, leave } from './abort-fanout.js';
+import { abortFailure } from './abort-reason.js';
 import { CancellableWrapper } from './cancellable-wrapper.js';
 import { SettlingOneshot } from './oneshot.js';
 
@@ -114,7 +115,7 @@ export class RequestOneshot<M, R, E, T extends R>
   }
 
   onAbort(reason: unknown): void {
-    this.giveUp(failure('CANCELLED', 'Request cancelled by its signal', reason));
+    this.giveUp(abortFailure(reason, 'by its signal'));
   }
 
   /**

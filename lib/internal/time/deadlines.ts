@@ -215,8 +215,13 @@ export class Deadlines {
     if (this.#timer !== undefined) {
       // Cleared by the functions that made it. One of fake timers since uninstalled is not
       // cleared, but finds itself replaced if it ever fires.
-      if (this.#kept) platformClearTimeout(this.#timer as Parameters<typeof clearTimeout>[0]);
-      else timeoutProvider.clearTimeout(this.#timer as Parameters<typeof timeoutProvider.clearTimeout>[0]);
+      if (this.#kept) {
+        // Ref'd again first: Node deletes a duration's timer list on clearTimeout only for a
+        // ref'd timer, so clearing unref'd ones of ever new durations kept ~100 B a duration
+        // for good (measured: 11 MB over 100,000 distinct timeouts).
+        (this.#timer as Refable).ref?.();
+        platformClearTimeout(this.#timer as Parameters<typeof clearTimeout>[0]);
+      } else timeoutProvider.clearTimeout(this.#timer as Parameters<typeof timeoutProvider.clearTimeout>[0]);
       this.#timer = undefined;
       this.#kept = false;
     }
