@@ -247,7 +247,7 @@ describe('backpressure', () => {
     expect(m.dead).toEqual([expect.objectContaining({ reason: 'dropped', message: placed('2') })]);
   });
 
-  it("drop policies also drop while other senders wait for room (the slot is theirs)", async () => {
+  it('drop policies also drop while other senders wait for room (the slot is theirs)', async () => {
     const bus = createEventBus<ShopEvents>();
     const m = recorder<unknown>(1);
     bus.subscribe('OrderPlaced', m.dispatcher, undefined, { overflow: 'drop-oldest' });
@@ -671,9 +671,9 @@ describe('edges', () => {
   it('a subscriber unsubscribed while an event is being delivered does not get it', async () => {
     const bus = createEventBus<ShopEvents>();
     const second = recorder<Ev>();
-    let handle: { unsubscribe(): void } | undefined;
-    bus.subscribe('OrderPlaced', { sendCommand: () => (handle?.unsubscribe(), Promise.resolve()) });
-    handle = bus.subscribe('OrderPlaced', second.dispatcher);
+    const later: { handle?: { unsubscribe(): void } } = {};
+    bus.subscribe('OrderPlaced', { sendCommand: () => (later.handle?.unsubscribe(), Promise.resolve()) });
+    later.handle = bus.subscribe('OrderPlaced', second.dispatcher);
     await bus.publish(placed('1'));
     await settle();
     expect(second.seen).toEqual([]);
