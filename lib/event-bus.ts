@@ -193,6 +193,8 @@ class Bus {
   readonly #history = new Map<string, RingQueue<Recorded>>();
   #seq = 0;
   #ids = 0;
+  /** The channels whose stop this bus listens for. */
+  readonly #watching = new WeakSet<object>();
   #closed = false;
   #delivering = false;
   readonly #backlog = new RingQueue<Pending>();
@@ -284,7 +286,15 @@ class Bus {
       (s) => this.#remove(s, types),
     );
     for (const t of types) this.#modules.set(t, [...(this.#modules.get(t) ?? []), subscriber]);
-    subscriber.watchStop();
+    const port = subscriber.port;
+    if (port !== undefined && !this.#watching.has(port)) {
+      // One stop listener per channel and bus, not per subscription: a channel keeps its
+      // listeners until it stops, so subscribing and unsubscribing a long-lived module in a loop
+      // must not add one each time. A module that stopped leaves the bus at once (or, subscribed
+      // again after its stop, at its next event).
+      this.#watching.add(port);
+      port.onStop(() => this.#removeChannel(port));
+    }
     return { unsubscribe: () => this.#remove(subscriber, types) };
   }
 
@@ -360,6 +370,13 @@ class Bus {
     let subject = this.#byType.get(type);
     if (subject === undefined) this.#byType.set(type, (subject = new Subject()));
     return subject;
+  }
+
+  /** A channel's server stopped: every subscriber on it leaves the bus. */
+  #removeChannel(port: object): void {
+    for (const subscribers of [...this.#modules.values()]) {
+      for (const subscriber of subscribers) if (subscriber.port === port) subscriber.remove(subscriber);
+    }
   }
 
   #remove(subscriber: ModuleSubscriber, types: readonly string[]): void {

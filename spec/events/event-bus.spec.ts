@@ -8,6 +8,7 @@ import {
   SparkChannelError,
   spawnTypedModule,
 } from '../../lib/index.js';
+import { portOf } from '../../lib/internal/channel/channel-port.js';
 import { RESOLVED } from '../../lib/internal/reply.js';
 import { quiet, recorder, settle, type ShopEvents } from './support.js';
 
@@ -392,6 +393,25 @@ describe('a subscriber module that stops', () => {
     m.release();
     await shutdown;
     expect(ids(m.seen)).toEqual(['1']);
+    expect(m.dead).toEqual([expect.objectContaining({ reason: 'refused', message: placed('2') })]);
+  });
+
+  it("every subscription on a stopped module leaves; a bus listens for a channel's stop once, however often it resubscribes", async () => {
+    const bus = createEventBus<ShopEvents>();
+    const m = recorder<Ev>();
+    const onStop = jest.spyOn(portOf(m.dispatcher.sender), 'onStop');
+    for (let i = 0; i < 50; i++) bus.subscribe('OrderPlaced', m.dispatcher).unsubscribe();
+    bus.subscribe('OrderPlaced', m.dispatcher);
+    bus.subscribe(['OrderPlaced', 'OrderShipped'], m.dispatcher);
+    expect(onStop).toHaveBeenCalledTimes(1);
+    m.server.stop();
+    await bus.publish(placed('1'));
+    await bus.publish({ type: 'OrderShipped', orderId: '1' });
+    expect(m.dead).toEqual([]); // nothing was even offered to it
+    // Subscribed again after its stop: refused at its next event (a dead letter), then gone.
+    bus.subscribe('OrderPlaced', m.dispatcher);
+    await bus.publish(placed('2'));
+    await bus.publish(placed('3'));
     expect(m.dead).toEqual([expect.objectContaining({ reason: 'refused', message: placed('2') })]);
   });
 

@@ -66,9 +66,9 @@ export class ModuleSubscriber {
     }
   }
 
-  /** Called once the subscriber is on the bus: a module that stops (or has) leaves it. */
-  watchStop(): void {
-    this.#port?.onStop(() => this.remove(this));
+  /** The channel's port, for a dispatcher (the bus watches each channel's stop once). */
+  get port(): ChannelPort | undefined {
+    return this.#port;
   }
 
   /** Why `tryPublish` would have to wait for this subscriber, if it would: its channel's fill. */
