@@ -81,3 +81,12 @@ export type {
 } from './module-instrumentation.js';
 export { NoRouteError } from './no-route-error.js';
 export { type RestartPolicy, supervise, SupervisedHandler } from './supervise.js';
+export {
+  createEventBus,
+  type EventBus,
+  type EventBusOptions,
+  type EventMap,
+  type EventOf,
+  type EventOverflow,
+} from './event-bus.js';
+export { saga, type SagaOptions } from './saga.js';

@@ -102,6 +102,9 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
       release(message: AnyMessage): void {
         this.#c.#release(message);
       }
+      dropOldestCommand(...[match, error]: Parameters<ChannelPort['dropOldestCommand']>): boolean {
+        return this.#c.#dropOldestCommand(match, error);
+      }
       attach(consumer: ChannelConsumer, keyOf?: (message: unknown) => unknown): void {
         this.#c.#attach(consumer, keyOf);
       }
@@ -294,6 +297,33 @@ export class ModuleChannel<M, R, C = SparkChannelCancellationToken, E = Error> {
   /** A started message has finished (its key, if any, is free again). */
   #release(message: AnyMessage): void {
     this.#queue.release?.(message);
+  }
+
+  /**
+   * Room for one more by dropping the oldest queued command `match` accepts (an event bus's
+   * `drop-oldest`). O(queue length), paid only when the channel is full.
+   */
+  #dropOldestCommand(match: ((message: unknown) => boolean) | undefined, error: unknown): boolean {
+    if (this.#closed) return false;
+    if (this.#hasRoom()) return true;
+    if (this.#waiters.count > 0) return false; // the freed slot would go to them, not to the caller
+    let dropped: Extract<AnyMessage, { type: 'Command' }> | undefined;
+    this.#queue.retain((message) => {
+      if (
+        dropped !== undefined ||
+        message.type !== 'Command' ||
+        (match !== undefined && !match(message.message))
+      )
+        return true;
+      dropped = message;
+      return false;
+    });
+    if (dropped === undefined) return false;
+    this.#size--;
+    this.#trace?.settled(dropped, 'error', error);
+    this.#dead.report('dropped', dropped, error);
+    this.#consumer?.wake(); // refreshes stats$
+    return true;
   }
 
   /** Binds the channel to its one server, with keyed ordering when `keyOf` is given. */

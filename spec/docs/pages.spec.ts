@@ -21,6 +21,7 @@ const pages = [
   ['docs/coming-from/p-queue.md', 2], // theirs and ours: both compile
   ['docs/coming-from/ngrx-effects.md', 1], // ours only: NgRx is not installed, theirs is ```js
   ['docs/coming-from/comlink.md', 1], // ours only: Comlink is not installed, theirs is ```js
+  ['docs/events.md', 2], // the guide (one program, split by prose) and the saga example
 ] as const;
 
 describe.each(pages)('%s', (page, count) => {

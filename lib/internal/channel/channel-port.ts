@@ -52,6 +52,13 @@ export interface ChannelPort {
   startNext(expected: AnyMessage): AnyMessage | undefined;
   /** A started message has finished (its key, if any, is free again). */
   release(message: AnyMessage): void;
+  /**
+   * Makes room for one more message by dropping the oldest queued command whose payload `match`
+   * accepts (any command without it), reported as a `dropped` dead letter with `error`. Returns
+   * whether there is room now: true at once when there already is; false when the channel is
+   * closed, when other senders wait for room (the slot would be theirs), or when nothing matched.
+   */
+  dropOldestCommand(match: ((message: unknown) => boolean) | undefined, error: unknown): boolean;
   /** Binds the channel to its one server, with keyed ordering when `keyOf` is given. */
   attach(consumer: ChannelConsumer, keyOf?: (message: unknown) => unknown): void;
   /**
