@@ -225,4 +225,26 @@ describe('Deadlines on the default clock', () => {
         ['latest', 15],
       ]);
     }));
+
+  it('on real timers, unrefs its kept timer one macrotask after going idle, not once per request', async () => {
+    const probe = setTimeout(() => undefined, 0);
+    const timeoutPrototype = Object.getPrototypeOf(probe) as { ref(): unknown; unref(): unknown };
+    clearTimeout(probe);
+    const ref = jest.spyOn(timeoutPrototype, 'ref');
+    const unref = jest.spyOn(timeoutPrototype, 'unref');
+    try {
+      const deadlines = new Deadlines(60_000);
+      for (let i = 0; i < 100; i++) deadlines.add(() => undefined)(); // a loop of sequential requests
+      expect(deadlines.idle).toBe(true);
+      expect(ref).not.toHaveBeenCalled();
+      const unrefsBefore = unref.mock.calls.length;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      // The bucket's timer, and the sweep's own unref'd timer: nothing holds the process now.
+      expect(unref.mock.calls.length - unrefsBefore).toBe(1);
+      deadlines.release();
+    } finally {
+      ref.mockRestore();
+      unref.mockRestore();
+    }
+  });
 });

@@ -68,6 +68,7 @@ export class Deadlines {
   #timer: unknown;
   /** Whether `#timer` is the platform's, kept across idle periods. */
   #kept = false;
+  #unrefQueued = false;
 
   constructor(
     readonly durationMs: number,
@@ -252,15 +253,45 @@ export class Deadlines {
 
   #idle(): void {
     if (!this.#kept) this.#cancelTimer();
-    else if (this.#armed) {
-      (this.#timer as Refable | undefined)?.unref?.();
-      this.#armed = false;
+    else if (this.#armed && !this.#unrefQueued) {
+      // Unref'd at the next sweep, at most one macrotask later, unless a request arms it again
+      // first: a loop of sequential requests would otherwise unref and ref the timer (two native
+      // calls) on every request.
+      this.#unrefQueued = true;
+      queueUnref(this);
     }
     this.onIdle?.(this);
+  }
+
+  /** The sweep: still idle, so the kept timer no longer holds the process. */
+  unrefIfIdle(): void {
+    this.#unrefQueued = false;
+    if (this.#live > 0 || !this.#armed || !this.#kept) return;
+    (this.#timer as Refable | undefined)?.unref?.();
+    this.#armed = false;
   }
 }
 
 /** Whether timers are not the platform's own now: faked, patched, or `TestScheduler.run`'s. */
+/** The buckets that went idle since the last sweep. */
+let idleBuckets: Deadlines[] = [];
+let sweepQueued = false;
+
+function queueUnref(deadlines: Deadlines): void {
+  idleBuckets.push(deadlines);
+  if (sweepQueued) return;
+  sweepQueued = true;
+  // On the platform's own timer (kept timers exist only there), unref'd: the sweep holds nothing.
+  (platformSetTimeout(sweepIdle, 0) as Refable).unref?.();
+}
+
+function sweepIdle(): void {
+  sweepQueued = false;
+  const swept = idleBuckets;
+  idleBuckets = [];
+  for (const deadlines of swept) deadlines.unrefIfIdle();
+}
+
 function foreignTimers(): boolean {
   return timeoutProvider.delegate !== undefined || globalThis.setTimeout !== platformSetTimeout;
 }
