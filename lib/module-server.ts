@@ -304,7 +304,7 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
         return new Observable<never>((subscriber) => {
           job.inner = subscriber;
           if (job.settled) return subscriber.complete(); // a stop came first
-          return () => job.teardown?.();
+          return () => job.unfollow();
         });
       }
       if (this.isStopped || this.running >= this.#concurrency) return EMPTY;
@@ -397,9 +397,7 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
     }
     this.#settle(job, ok, value);
     this.#release();
-    const teardown = job.teardown;
-    job.teardown = undefined;
-    teardown?.();
+    job.unfollow();
     if (this.#driving) return; // settled during #handle: the batch goes on from there
     if (this.#batching) return this.#resume();
     job.inner?.complete(); // mergeMap frees the slot before anything new is fed to it
@@ -416,9 +414,7 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
     );
     this.#settle(job, false, error, true);
     this.#release();
-    const teardown = job.teardown;
-    job.teardown = undefined;
-    teardown?.();
+    job.unfollow();
     // The next message starts later, not inside the caller's give-up: a pipeline torn down
     // withdraws everything queued behind it in that same call. On the module's clock, so
     // virtual time sees it at this frame; and in a microtask, so a clock that never runs its
@@ -500,7 +496,7 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
     const paused = this.#paused;
     this.#paused = undefined;
     this.#stop$.next(); // takeUntil tears down the running inners
-    paused?.teardown?.(); // and the paused batch's job
+    paused?.unfollow(); // and the paused batch's job
     this.#stop$.complete();
     // The running jobs: the asynchronous ones, and the one whose handler is stopping us right now.
     const calling = this.#calling;

@@ -47,6 +47,13 @@ export class Job implements HandlerContext {
     this.#controller?.abort(reason);
   }
 
+  /** Stops following the job's observable (and its caller's signal), once. */
+  unfollow(): void {
+    const teardown = this.teardown;
+    this.teardown = undefined;
+    teardown?.();
+  }
+
   /** The work is over: stop listening to the caller. */
   release(): void {
     this.#unlink?.();
