@@ -59,6 +59,33 @@ describe('the `signal` option of a server', () => {
     await server.stopped;
   });
 
+  it('throws a TypeError naming `signal` when listening to it throws, and leaves the channel closed', async () => {
+    const controller = new AbortController();
+    // Node's addEventListener reads the signal's `constructor`: a throwing getter there is the
+    // one way a real AbortSignal can refuse a listener.
+    Object.defineProperty(controller.signal, 'constructor', {
+      get: () => {
+        throw new Error('no listeners today');
+      },
+    });
+    const channel = new ModuleChannel<number, number>();
+    let thrown: unknown;
+    try {
+      runModuleServer(echo, channel, { signal: controller.signal });
+    } catch (error: unknown) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({
+      name: 'TypeError',
+      message: expect.stringMatching(/`signal`/),
+      cause: { message: 'no listeners today' },
+    });
+    expect(channel.isClosed).toBe(true);
+    await expect(channel.send(SparkGenericModuleMessage.Command(1))).rejects.toMatchObject({
+      code: 'SEND_FAILED',
+    });
+  });
+
   it.each([
     ['a plain object', { aborted: false }],
     [
