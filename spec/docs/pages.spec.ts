@@ -13,7 +13,7 @@ import { checkMarkdownExamples, extractExamples, formatDiagnostics } from './mar
 const pages = [
   ['docs/errors.md', 2],
   ['docs/flow-control.md', 1], // one program, split by prose
-  ['docs/shutdown.md', 5],
+  ['docs/shutdown.md', 6],
   ['docs/workers.md', 1],
   ['docs/nats.md', 1],
   ['docs/from-rust.md', 2],

@@ -141,6 +141,10 @@ export abstract class ServerSurface<M, E> implements ModuleServer<M, E> {
     );
   }
 
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain(Infinity);
+  }
+
   get events$(): Observable<ModuleEvent<M>> {
     return new Observable<ModuleEvent<M>>((subscriber) => {
       if (this.isStopped) return subscriber.complete();
