@@ -66,9 +66,13 @@ async function main() {
   ];
   for (const { dir, type, args } of builds) {
     const outDir = join(root, 'dist', dir);
-    execFileSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir, ...args], {
-      stdio: 'inherit',
-    });
+    execFileSync(
+      process.execPath,
+      [tsc, '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir, ...args],
+      {
+        stdio: 'inherit',
+      },
+    );
     mkdirSync(outDir, { recursive: true });
     writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type }, null, 2) + '\n');
   }
