@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The published declarations, as consumers compile them: installs the packed tarball with npm into
 // a fresh temporary project, beside the lowest version of every peer dependency and each
-// TypeScript version we state (docs/packaging.md), then compiles consumer.ts.txt (every entry,
+// TypeScript version we state (docs/packaging.md), runs cross-copies.cjs there (the lowest peers
+// at run time), then compiles consumer.ts.txt (every entry,
 // the main generics, `@ts-expect-error` on calls that must fail) with skipLibCheck off under
 // node10, node16, nodenext and bundler resolution. node16/nodenext compile it both as .mts and
 // .cts, so the `import` and the `require` types of every entry are read.
@@ -90,6 +91,11 @@ async function main(tarball) {
         .map(([name, version]) => `${name}@${version}`)
         .join(', ')} and TypeScript ${typescripts.join(', ')} in ${seconds(installed - started)}`,
     );
+
+    // At run time too, at the bottom of every peer range: every entry loads both ways and the
+    // values cross (root, testing and Angular 21.0 exercised).
+    copyFileSync(join(__dirname, 'cross-copies.cjs'), join(work, 'cross-copies.cjs'));
+    execFileSync(process.execPath, ['cross-copies.cjs', 'import-first'], { cwd: work, stdio: 'inherit' });
 
     const template = readFileSync(join(__dirname, 'consumer.ts.txt'), 'utf8');
     const jobs = [];
