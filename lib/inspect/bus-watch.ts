@@ -38,12 +38,18 @@ export class BusWatch {
   constructor(
     readonly name: string,
     bus: EventBus<EventMap>,
+    /** The inspector's clock: a new type or edge starts its rate from now. */
+    readonly now: () => number,
   ) {
     this.#subscription = (bus.events$ as Observable<{ readonly type: string }>).subscribe({
       next: (event) => {
         const count = this.#types.get(event.type);
         if (count !== undefined) count.published++;
-        else this.#types.set(event.type, { published: 1, rate: new RateWindow() });
+        else {
+          const rate = new RateWindow();
+          rate.tick(0, now());
+          this.#types.set(event.type, { published: 1, rate });
+        }
       },
       complete: () => {
         this.#closed = true;
@@ -96,8 +102,11 @@ export class BusWatch {
       const number = ++watch.#subscribers;
       const overflow = overflowOf(options);
       const target = targetOf(dispatcher);
-      for (const t of new Set(types))
-        edges.set(t, { type: t, target, number, overflow, delivered: 0, rate: new RateWindow() });
+      for (const t of new Set(types)) {
+        const rate = new RateWindow();
+        rate.tick(0, watch.now());
+        edges.set(t, { type: t, target, number, overflow, delivered: 0, rate });
+      }
       const only = edges.size === 1 ? [...edges.values()][0] : undefined;
       const count = (event: { readonly type: string }): void => {
         const edge = only ?? edges.get(event.type);

@@ -242,7 +242,7 @@ class InspectorImpl implements Inspector, WatchContext {
         `Expected \`name\` to be unique: a bus named ${JSON.stringify(name)} is already watched`,
       );
     }
-    const watch = new BusWatch(name, bus as unknown as EventBus<EventMap>);
+    const watch = new BusWatch(name, bus as unknown as EventBus<EventMap>, () => this.now());
     this.#buses.set(name, watch);
     this.#startTicking();
     return watch.view(bus);
