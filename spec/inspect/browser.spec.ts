@@ -80,7 +80,7 @@ function readPage(page: Page): Promise<Shown> {
   return page.evaluate(() => {
     const number = (el: Element | null): number => Number(el?.textContent ?? NaN);
     const cards: Shown['cards'] = {};
-    for (const card of document.querySelectorAll<HTMLElement>('[data-testid^="card-"]')) {
+    for (const card of Array.from(document.querySelectorAll<HTMLElement>('[data-testid^="card-"]'))) {
       const p = (field: string): { count: number; p95: string } => {
         const row = card.querySelector<HTMLElement>(`[data-field="${field}"]`);
         return {
@@ -103,25 +103,25 @@ function readPage(page: Page): Promise<Shown> {
     const data = (el: Element, key: string): string => (el as HTMLElement).dataset[key] ?? '';
     return {
       cards,
-      bars: [...document.querySelectorAll('[data-testid="bar"]')].map((b) => ({
+      bars: Array.from(document.querySelectorAll('[data-testid="bar"]')).map((b) => ({
         module: data(b, 'module'),
         outcome: data(b, 'outcome'),
         kind: data(b, 'kind'),
         title: b.getAttribute('title') ?? '',
       })),
-      deadLetters: [...document.querySelectorAll('[data-testid="dead-letter"]')].map((r) => ({
+      deadLetters: Array.from(document.querySelectorAll('[data-testid="dead-letter"]')).map((r) => ({
         module: data(r, 'module'),
         reason: data(r, 'reason'),
         code: data(r, 'code'),
         text: r.textContent ?? '',
       })),
-      errors: [...document.querySelectorAll('[data-testid="error"]')].map((r) => ({
+      errors: Array.from(document.querySelectorAll('[data-testid="error"]')).map((r) => ({
         module: data(r, 'module'),
         kind: data(r, 'kind'),
         code: data(r, 'code'),
         text: r.textContent ?? '',
       })),
-      edges: [...document.querySelectorAll('[data-testid="edge"]')].map((e) => ({
+      edges: Array.from(document.querySelectorAll('[data-testid="edge"]')).map((e) => ({
         type: e.getAttribute('data-type') ?? '',
         module: e.getAttribute('data-module') ?? '',
         text: e.textContent ?? '',
