@@ -45,7 +45,16 @@ export function mountInspector(
     element !== null &&
     typeof (element as { replaceChildren?: unknown }).replaceChildren === 'function';
   if (!isElement) throw new TypeError(`Expected \`element\` to be a DOM element, got ${describe(element)}`);
-  const refreshMs = refreshMsOf(options);
+  return start(source, element, refreshMsOf(options), onUnmount);
+}
+
+/* istanbul ignore next -- needs a DOM: runs in Chromium, in spec/inspect/browser.spec.ts */
+function start(
+  source: { snapshot(options: { since: number; limit: number }): InspectorSnapshot },
+  element: HTMLElement,
+  refreshMs: number,
+  onUnmount: () => void,
+): InspectorMount {
   const view = renderInspector(element);
   let cursor = 0;
   const refresh = (): void => {

@@ -1,5 +1,3 @@
-/* istanbul ignore file -- browser code: `serve` sends its source to the page as text (so it must
-   stay free of coverage counters), and spec/inspect/browser.spec.ts runs it in Chromium. */
 // inspect: the page, in plain DOM. `renderInspector` is self-contained on purpose: it refers to
 // nothing outside its own body (only types, which compile away), so `serve` can send its source
 // to the browser as it is, and `mount` and the served page run the very same code. Every value
@@ -23,6 +21,9 @@ export interface InspectorView {
   destroy(): void;
 }
 
+/* istanbul ignore file -- browser code: `serve` sends its source to the page as text (so it must
+   stay free of coverage counters), and spec/inspect/browser.spec.ts runs it in Chromium. The
+   comment sits here, not at the top, where it would go with the type import it precedes. */
 /**
  * Renders the inspector page into `root`. Everything it needs is inside this function (see the
  * comment at the top of this file).
