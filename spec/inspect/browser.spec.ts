@@ -217,6 +217,12 @@ async function expectScenarioShown(page: Page): Promise<void> {
   await page.getByTestId('window').selectOption('10000');
 }
 
+/** For the screenshots: the last five seconds, so the run's bars are wide enough to see. */
+async function showFiveSeconds(page: Page): Promise<void> {
+  await page.getByTestId('window').selectOption('5000');
+  await page.waitForTimeout(150);
+}
+
 describe('the inspector page in Chromium', () => {
   it('mounted in a page: shows the cards, the timeline, the lists and the topology of a scripted run', async () => {
     const bundle = await build({
@@ -234,6 +240,7 @@ describe('the inspector page in Chromium', () => {
     const summary = await page.evaluate(() => window.runInspectorScenario());
     expect(summary).toEqual({ placed: 8, published: 5, timeoutCode: 'TIMEOUT', refusedCode: 'SEND_FAILED' });
     await expectScenarioShown(page);
+    await showFiveSeconds(page);
     await page.screenshot({ path: join(reports, 'inspector-mount.png'), fullPage: true });
     expect(problems).toEqual([]);
     await page.close();
@@ -251,6 +258,7 @@ describe('the inspector page in Chromium', () => {
       const scenario = await runScenario(inspector);
       expect(scenario.summary).toMatchObject({ timeoutCode: 'TIMEOUT', refusedCode: 'SEND_FAILED' });
       await expectScenarioShown(page);
+      await showFiveSeconds(page);
       await page.screenshot({ path: join(reports, 'inspector-serve.png'), fullPage: true });
       expect(problems).toEqual([]);
 
