@@ -25,8 +25,14 @@ export interface InspectorView {
    stay free of coverage counters), and spec/inspect/browser.spec.ts runs it in Chromium. The
    comment sits here, not at the top, where it would go with the type import it precedes. */
 /**
- * Renders the inspector page into `root`. Everything it needs is inside this function (see the
- * comment at the top of this file).
+ * Renders the inspector page into `root`, for snapshots you bring yourself (`inspector.mount`
+ * does this with its own). Everything it needs is inside this function (see the comment at the
+ * top of this file).
+ *
+ * @example
+ * // A page showing another process's inspector, from its /snapshot.json:
+ * const view = renderInspector(document.getElementById('inspector') as HTMLElement);
+ * view.update((await (await fetch('/snapshot.json')).json()) as InspectorSnapshot);
  */
 export function renderInspector(root: HTMLElement): InspectorView {
   const SVG = 'http://www.w3.org/2000/svg';

@@ -19,7 +19,10 @@ function typesOnly(): void {
   const inspector = createInspector();
   const plain = spawnModule<number, string>({ handleRequest: String, handleCommand: () => undefined });
   const typed = spawnTypedModule(
-    createRouter<Api>({ GetUser: { request: ({ id }) => `user ${id}` }, Touch: { command: () => undefined } }),
+    createRouter<Api>({
+      GetUser: { request: ({ id }) => `user ${id}` },
+      Touch: { command: () => undefined },
+    }),
   );
   // Typed or not, spawned or a server alone.
   expectTypeOf(inspector.watch('plain', plain)).toEqualTypeOf<InspectorWatch>();
