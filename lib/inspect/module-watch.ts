@@ -124,7 +124,7 @@ export class ModuleWatch {
       ...(stopped !== undefined && { stopReason: stopped.reason, stoppedAt: stopped.at }),
       stats: { queued: stats.queued, running: stats.running, handled: stats.handled, failed: stats.failed },
       outcomes: { ...this.#outcomes },
-      throughput: this.#throughput,
+      throughput: stopped !== undefined ? 0 : this.#throughput, // a stopped module is not sampled
       depth,
       queueWait: this.#queueWait.percentiles(),
       handling: this.#handling.percentiles(),

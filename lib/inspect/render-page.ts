@@ -431,8 +431,8 @@ export function renderInspector(root: HTMLElement): InspectorView {
     const end = latest - back;
     const start = end - windowMs;
     axis.replaceChildren(
-      ...[4, 3, 2, 1, 0].map((i) => {
-        const t = (windowMs * i) / 4 + back;
+      ...[5, 4, 3, 2, 1, 0].map((i) => {
+        const t = (windowMs * i) / 5 + back;
         return h('span', {}, t === 0 ? 'now' : `−${(t / 1_000).toFixed(t < 10_000 ? 1 : 0)} s`);
       }),
     );

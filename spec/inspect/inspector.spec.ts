@@ -393,6 +393,7 @@ describe('sampling: queue depth, throughput, rates', () => {
     module.server.stop();
     clock.advance(10_000);
     expect(inspector.snapshot().modules[0]?.depth).toHaveLength(6); // a stopped module is not sampled
+    expect(inspector.snapshot().modules[0]).toMatchObject({ status: 'stopped', throughput: 0 });
   });
 });
 
