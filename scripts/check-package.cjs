@@ -87,6 +87,8 @@ Promise.all([dispatcher.request(21), dispatcher.sendCommand(1)])
     'dist/cjs/index.js',
     'dist/esm/testing/index.js',
     'dist/cjs/testing/index.js',
+    'dist/esm/inspect/index.js',
+    'dist/cjs/inspect/index.js',
   ]) {
     const seen = new Set();
     const visit = (file) => {
@@ -188,6 +190,35 @@ probe
     if (value !== 42 || !(failure instanceof ProbeAssertionError) || !(failure instanceof Error))
       throw new Error('testing round trip failed: ' + value);
     console.log('${format} spark-channel/testing ok: probe answered 21 * 2 =', value);
+  })
+  .catch((error) => { console.error(error); process.exit(1); });
+`,
+  );
+
+  // spark-channel/inspect: a watched module's request seen in a served snapshot, over HTTP.
+  trip(
+    'inspect',
+    [
+      ['spark-channel', 'spawnModule'],
+      ['spark-channel/inspect', 'createInspector'],
+    ],
+    (format) => `
+const inspector = createInspector();
+const orders = spawnModule({ handleRequest: (m) => m.n * 2, handleCommand() {} });
+inspector.watch('orders', orders);
+orders.dispatcher.request({ type: 'Double', n: 21 })
+  .then(async (answer) => {
+    const server = await inspector.serve({ port: 0 });
+    const snapshot = await (await fetch(server.url + 'snapshot.json')).json();
+    const page = await (await fetch(server.url)).text();
+    await server.close();
+    inspector.close();
+    orders.server.stop();
+    const [card] = snapshot.modules;
+    const [entry] = snapshot.timeline;
+    if (answer !== 42 || card?.stats.handled !== 1 || entry?.outcome !== 'ok' || !page.includes('renderInspector'))
+      throw new Error('inspect round trip failed: ' + JSON.stringify(snapshot));
+    console.log('${format} spark-channel/inspect ok: served', server.url, 'with', card.name, 'handled', card.stats.handled);
   })
   .catch((error) => { console.error(error); process.exit(1); });
 `,

@@ -22,6 +22,7 @@ const pages = [
   ['docs/coming-from/ngrx-effects.md', 1], // ours only: NgRx is not installed, theirs is ```js
   ['docs/coming-from/comlink.md', 1], // ours only: Comlink is not installed, theirs is ```js
   ['docs/events.md', 2], // the guide (one program, split by prose) and the saga example
+  ['docs/inspector.md', 3], // mount, serve, a watched bus
 ] as const;
 
 describe.each(pages)('%s', (page, count) => {

@@ -44,8 +44,8 @@ function floor(range: string): string {
 }
 
 describe('package.json', () => {
-  it('lists the six entries', () => {
-    expect(subpaths).toEqual(['.', './angular', './worker', './nats', './testing', './otel']);
+  it('lists the seven entries', () => {
+    expect(subpaths).toEqual(['.', './angular', './worker', './nats', './testing', './otel', './inspect']);
   });
 
   it.each(subpaths)('%s: Node gets the CommonJS build both ways, bundlers the ESM build', (subpath) => {
