@@ -424,7 +424,9 @@ class NatsBus {
   /** The event in `data`, or why it is none. */
   #read(subject: unknown, data: Uint8Array): AnyEvent | string {
     const start = this.#prefix.length + 1;
-    if (typeof subject !== 'string' || subject.length <= start) return 'not a subject of the bus';
+    if (typeof subject !== 'string' || subject.length <= start || !subject.startsWith(`${this.#prefix}.`)) {
+      return 'not a subject of the bus';
+    }
     const type = subject.slice(start);
     let decoded: unknown;
     try {

@@ -308,12 +308,17 @@ describe('openTelemetryEvents()', () => {
 
     it('covers plain { sendCommand } subscribers: accepted at once, later, or failed', async () => {
       const bus = tracedBus();
-      bus.subscribe('OrderPlaced', { sendCommand: () => Promise.resolve() });
+      const stock = recorder<unknown>();
+      // A sink that hands the command to a dispatcher: accepted at once (the shared resolved promise).
+      bus.subscribe('OrderPlaced', { sendCommand: (m: unknown) => stock.dispatcher.sendCommand(m) });
       bus.subscribe('OrderPlaced', { sendCommand: () => Promise.reject(new Error('sink down')) });
       bus.subscribe('OrderPlaced', {
         sendCommand: () => {
           throw 'sink broken';
         },
+      });
+      bus.subscribe('OrderPlaced', {
+        sendCommand: () => new Promise<void>((resolve) => setTimeout(resolve, 1)),
       });
       await bus.publish(placed());
       await settle();
@@ -326,10 +331,11 @@ describe('openTelemetryEvents()', () => {
         expect.arrayContaining([
           [1, 'accepted', undefined],
           [2, 'failed', 'sink down'],
+          [4, 'accepted', undefined],
           [3, 'failed', 'sink broken'],
         ]),
       );
-      expect(tracing.span('shop publish OrderPlaced').attributes[ATTR_SPARK_CHANNEL_SUBSCRIBERS]).toBe(3);
+      expect(tracing.span('shop publish OrderPlaced').attributes[ATTR_SPARK_CHANNEL_SUBSCRIBERS]).toBe(4);
     });
 
     it('describes a non-Error failure it cannot print', async () => {
