@@ -235,7 +235,7 @@ class Bus {
       return Promise.reject(error);
     }
     if (this.#closed) return Promise.reject(closed());
-    const trace = this.#instrument?.publish(event as AnyEvent);
+    const trace = this.#instrument?.publish(event as AnyEvent, type);
     if (this.#delivering) return this.#defer(event as AnyEvent, type, trace);
     return this.#run(event as AnyEvent, type, false, trace);
   }
@@ -256,7 +256,7 @@ class Bus {
     }
     // From inside a subscriber: after the event being delivered (every subscriber had room just
     // now; one that filled up since takes it as publish would, in order, nothing lost).
-    const trace = this.#instrument?.publish(event as AnyEvent);
+    const trace = this.#instrument?.publish(event as AnyEvent, type);
     if (this.#delivering) void this.#defer(event as AnyEvent, type, trace);
     else void this.#run(event as AnyEvent, type, true, trace);
   }

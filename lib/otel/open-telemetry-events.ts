@@ -98,8 +98,7 @@ export function openTelemetryEvents<Ev extends EventMap = EventMap>(
   const spans = tracer ?? trace.getTracer(TRACER_NAME, TRACER_VERSION);
   const prefix = name ?? TRACER_NAME;
 
-  const publish = (event: { readonly type: string }): PublishTrace => {
-    const { type } = event;
+  const publish = (event: object, type: string): PublishTrace => {
     const base: Attributes = {
       [ATTR_MESSAGING_SYSTEM]: 'spark_channel',
       [ATTR_MESSAGING_DESTINATION_NAME]: type,

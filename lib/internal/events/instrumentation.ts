@@ -32,5 +32,6 @@ export interface PublishTrace {
  * event, a closed bus, a `tryPublish` with no room). It must not throw.
  */
 export interface EventBusInstrumentation {
-  publish(event: { readonly type: string }): PublishTrace;
+  /** `type` is the event's `type` as the bus read it (once: a getter may answer differently later). */
+  publish(event: object, type: string): PublishTrace;
 }
