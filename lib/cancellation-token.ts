@@ -8,6 +8,7 @@ import { AsyncSubject, Observable, type Subscription } from 'rxjs';
  * type `C` only has to satisfy this; the server calls `cancel()` when it handles a Shutdown.
  */
 export interface SparkChannelCancellationTrait {
+  /** Called once by the server as it handles a Shutdown carrying this token; it should be idempotent. */
   cancel(): void;
 }
 
@@ -96,6 +97,7 @@ export class SparkChannelCancellationToken implements SparkChannelCancellationTr
     return signal;
   }
 
+  /** Whether `cancel()` was called on this token or on one of its ancestors. */
   get isCancelled(): boolean {
     return this.#controller.signal.aborted;
   }

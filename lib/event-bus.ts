@@ -143,7 +143,10 @@ export interface EventBus<Ev extends EventMap> {
     dispatcher: SparkGenericModuleDispatcher<M, unknown, any, any> | { sendCommand(m: M): Promise<void> },
     toCommand?: (event: EventOf<Ev, K>) => M,
     options?: { overflow?: EventOverflow },
-  ): { unsubscribe(): void };
+  ): {
+    /** Removes this subscription: later events no longer reach the module. Idempotent. */
+    unsubscribe(): void;
+  };
   /**
    * Closes the bus: completes every `on(...)` and `events$` stream and removes every module
    * subscriber (commands already handed over stay with their modules). A later `publish`

@@ -28,6 +28,16 @@ export interface HandlerContext {
 // `E` names the error type the handler fails with; TypeScript cannot check what is thrown.
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 export interface SparkGenericModuleHandler<M, R, E = Error> {
+  /**
+   * Answers a request: the caller gets the value, the resolved value, or the observable's first
+   * value. A throw, rejection or observable error rejects the caller with that same error and
+   * is emitted on `errors$` with `kind: 'request'`.
+   */
   handleRequest(request: M, context: HandlerContext): R | Promise<R> | Observable<R>;
+  /**
+   * Handles a fire-and-forget command; a returned observable is run to completion before the
+   * next message. Failures never reach the sender: they go to `errors$` (`kind: 'command'`)
+   * and to the server's logger.
+   */
   handleCommand(command: M, context: HandlerContext): void | Promise<void> | Observable<unknown>;
 }

@@ -1,3 +1,10 @@
+/**
+ * `spark-channel`: typed modules (`createRouter` + `spawnTypedModule`), module servers with an
+ * ordered mailbox, dispatchers sending requests, commands and shutdowns, the event bus, and the
+ * library's errors and results. Needs only `rxjs`.
+ *
+ * @module spark-channel
+ */
 export { CallbackWrapper, type CallbackSender } from './callback-wrapper.js';
 export { SparkChannelCancellationToken, type SparkChannelCancellationTrait } from './cancellation-token.js';
 export {

@@ -21,19 +21,22 @@ export interface InstrumentedSettlement {
  * `spark-channel/otel` is one) or custom metrics. Passed as the server option `instrument`; a
  * server without it pays nothing.
  *
- * - `sent` runs synchronously inside the sender's call (`request`, `sendCommand`, `send`), so the
- *   caller's async context is still active; what it returns is the message's `state`.
- * - `run` wraps the handler call: it must call `handle` once and return what it returned. The
- *   synchronous part of the handler runs inside it (an AsyncLocalStorage context entered there
- *   follows the handler's awaits). When the handler returns an Observable, the server's
- *   subscription to it is wrapped too: `run` may run twice for one message.
- * - `settled` runs once per message, whatever happened to it (also when it never started).
- *
  * Messages sent before the server started have no `sent`: their state is `undefined`. A hook
  * that throws is logged and ignored; it never breaks the message or the server.
  */
 export interface ModuleInstrumentation<M = unknown> {
+  /**
+   * Runs synchronously inside the sender's call (`request`, `sendCommand`, `send`), so the
+   * caller's async context is still active; what it returns is the message's `state`.
+   */
   sent?(message: InstrumentedMessage<M>): unknown;
+  /**
+   * Wraps the handler call: it must call `handle` once and return what it returned. The
+   * synchronous part of the handler runs inside it (an AsyncLocalStorage context entered there
+   * follows the handler's awaits). When the handler returns an Observable, the server's
+   * subscription to it is wrapped too: `run` may run twice for one message.
+   */
   run?<T>(state: unknown, message: InstrumentedMessage<M>, handle: () => T): T;
+  /** Runs once per message, whatever happened to it (also when it never started). */
   settled?(state: unknown, message: InstrumentedMessage<M>, settlement: InstrumentedSettlement): void;
 }

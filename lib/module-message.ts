@@ -20,14 +20,17 @@ export type SparkGenericModuleMessage<M, R, C = SparkChannelCancellationToken, E
  * await channel.send(SparkGenericModuleMessage.Shutdown(new SparkChannelCancellationToken()));
  */
 export const SparkGenericModuleMessage = {
+  /** A request: `wrapper` pairs the message with the oneshot its `Result` is sent on. */
   Request<M, R, E = Error>(
     wrapper: CallbackWrapper<M, Result<R, E>>,
   ): { readonly type: 'Request'; readonly wrapper: CallbackWrapper<M, Result<R, E>> } {
     return { type: 'Request', wrapper };
   },
+  /** A fire-and-forget command. */
   Command<M>(message: M): { readonly type: 'Command'; readonly message: M } {
     return { type: 'Command', message };
   },
+  /** An in-band shutdown: handled after everything sent before it; the server then cancels `token`. */
   Shutdown<C>(token: C): { readonly type: 'Shutdown'; readonly token: C } {
     return { type: 'Shutdown', token };
   },

@@ -35,7 +35,9 @@ export interface ModuleServerStats {
 
 /** Where command failures are logged. */
 export interface ModuleServerLogger {
+  /** Gets every command failure (the command's outcome never reaches its sender). */
   error(...args: unknown[]): void;
+  /** Gets the library's warnings (dropped commands, a Shutdown token whose `cancel()` threw); `error` when absent. */
   warn?(...args: unknown[]): void;
 }
 
@@ -106,6 +108,7 @@ export interface ModuleServer<M, E> {
    * answered with `RECEIVE_FAILED`, refuses waiting senders with `SEND_FAILED`. Idempotent.
    */
   stop(): void;
+  /** The counters now: queued, running, handled and failed messages (see `stats$` to watch them). */
   stats(): ModuleServerStats;
   /**
    * The counters as they change, for a UI to bind to: the current value on subscribe, then at

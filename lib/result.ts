@@ -9,6 +9,7 @@ export type Result<T, E> =
 
 /** Anything that can turn itself into a {@link Result}, as the Rust crate's `IntoResult` trait. */
 export interface IntoResult<T, E> {
+  /** This value as a `Result`: read by {@link intoResult} and {@link resultFrom}. */
   intoResult(): Result<T, E>;
 }
 

@@ -27,7 +27,12 @@ export class SupervisedHandler<M, R, E = Error> implements SparkGenericModuleHan
   #current: SparkGenericModuleHandler<M, R, E>;
   readonly #restarts: number[] = [];
 
-  /** Prefer {@link supervise}, which checks the policy. */
+  /**
+   * Prefer {@link supervise}, which checks the policy.
+   *
+   * @param factory Builds the handler, at first and after each fatal failure.
+   * @param policy When a failure is fatal, and how many restarts are allowed in what window.
+   */
   constructor(
     readonly factory: () => SparkGenericModuleHandler<M, R, E>,
     readonly policy: Readonly<RestartPolicy<M>>,
@@ -40,10 +45,12 @@ export class SupervisedHandler<M, R, E = Error> implements SparkGenericModuleHan
     return this.#current;
   }
 
+  /** Passes the request to the {@link current} handler. */
   handleRequest(request: M, context: HandlerContext): R | Promise<R> | Observable<R> {
     return this.#current.handleRequest(request, context);
   }
 
+  /** Passes the command to the {@link current} handler. */
   handleCommand(command: M, context: HandlerContext): void | Promise<void> | Observable<unknown> {
     return this.#current.handleCommand(command, context);
   }

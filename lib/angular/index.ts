@@ -1,5 +1,9 @@
-// `spark-channel/angular`: modules and event buses as Angular services. Public API only; it builds
-// on the root entry's exports and nothing else, so the root entry never needs Angular.
+/**
+ * `spark-channel/angular`: modules and event buses as Angular services. Public API only; it
+ * builds on the root entry's exports and nothing else, so the root entry never needs Angular.
+ *
+ * @module spark-channel/angular
+ */
 export { type InjectEventBusOptions, injectEventBus, provideEventBus } from './event-bus.js';
 export {
   type InjectedModule,

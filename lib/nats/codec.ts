@@ -1,6 +1,8 @@
 /** Turns messages, responses and error envelopes into bytes and back. */
 export interface NatsCodec {
+  /** The bytes sent for `value` (a message, a response or an error envelope). */
   encode(value: unknown): Uint8Array;
+  /** The value read from `bytes`; throwing makes the payload a {@link NatsPayloadError}. */
   decode(bytes: Uint8Array): unknown;
 }
 

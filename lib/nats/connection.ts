@@ -6,28 +6,37 @@
 export interface NatsMsg {
   readonly data: Uint8Array;
   readonly reply?: string;
+  /** Publishes `data` to the message's `reply` subject; `false` when there is none. */
   respond(data?: Uint8Array): boolean;
 }
 
 /** A subscription, as `nc.subscribe` returns it. */
 export interface NatsSubscription {
+  /** Stops taking new messages, lets the callbacks of those received finish, then closes. */
   drain(): Promise<void>;
+  /** Whether the subscription has ended (drained, unsubscribed, or its connection closed). */
   isClosed(): boolean;
 }
 
 /** A NATS connection (`NatsConnection` of `@nats-io/transport-node`, or anything shaped like it). */
 export interface NatsConnectionLike {
+  /** Subscribes `callback` to `subject`, in a queue group when `queue` is given. */
   subscribe(
     subject: string,
     options: { queue?: string; callback: (error: Error | null, msg: NatsMsg) => void },
   ): NatsSubscription;
+  /** Publishes `payload` with a reply inbox and resolves with the first reply, or rejects after `timeout` ms. */
   request(
     subject: string,
     payload: Uint8Array,
     options: { timeout: number },
   ): Promise<{ readonly data: Uint8Array }>;
+  /** Publishes `payload` on `subject`, no reply expected. */
   publish(subject: string, payload: Uint8Array): void;
+  /** Resolves once the server has seen everything published so far. */
   flush(): Promise<void>;
+  /** Whether the connection is closed. */
   isClosed(): boolean;
+  /** Whether the connection is draining (closing after its subscriptions drained). */
   isDraining(): boolean;
 }

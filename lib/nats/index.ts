@@ -1,6 +1,10 @@
-// `spark-channel/nats`: modules served on a NATS subject, dispatchers for them and an event bus, with the
-// official client (`@nats-io/transport-node`, an optional peer dependency). The root entry never
-// reaches this file, and this entry never loads the client: you pass the connection.
+/**
+ * `spark-channel/nats`: modules served on a NATS subject, dispatchers for them and an event bus,
+ * with the official client (`@nats-io/transport-node`, an optional peer dependency). The root
+ * entry never reaches this file, and this entry never loads the client: you pass the connection.
+ *
+ * @module spark-channel/nats
+ */
 export type { NatsConnectionLike, NatsMsg, NatsSubscription } from './connection.js';
 export { jsonCodec, type NatsCodec, NatsPayloadError, type WireError } from './codec.js';
 export {

@@ -25,6 +25,11 @@ export interface NatsRequestOptions {
 
 /** The client side of a module served on NATS with `serveModule`: the dispatcher surface over the wire. */
 export interface NatsDispatcher<M, R> {
+  /**
+   * Sends `message` as a request on the subject and resolves with the remote handler's response;
+   * rejects with the remote error (name, message, `code`), or `TIMEOUT` / `CANCELLED` /
+   * `RECEIVE_FAILED` / `SEND_FAILED`.
+   */
   request<T extends R = R>(message: M, options?: NatsRequestOptions): Promise<T>;
   /** Cold: sends on subscribe; unsubscribing before the answer gives the request up. */
   request$<T extends R = R>(message: M, options?: NatsRequestOptions): Observable<T>;

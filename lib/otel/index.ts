@@ -1,6 +1,10 @@
-// `spark-channel/otel`: OpenTelemetry tracing for module servers and event buses, through their
-// option `instrument`. Only this entry imports `@opentelemetry/api` (an optional peer dependency); the
-// root entry never reaches it.
+/**
+ * `spark-channel/otel`: OpenTelemetry tracing for module servers and event buses, through their
+ * option `instrument`. Only this entry imports `@opentelemetry/api` (an optional peer
+ * dependency); the root entry never reaches it.
+ *
+ * @module spark-channel/otel
+ */
 export {
   ATTR_ERROR_TYPE,
   ATTR_MESSAGING_DESTINATION_NAME,

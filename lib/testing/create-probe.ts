@@ -140,6 +140,9 @@ class TestProbe<M, R, C = SparkChannelCancellationToken, E = Error> {
    * in time (or before the probe stops); with a TypeError / RangeError naming `pattern`,
    * `options`, `waitMs` or `description` when they are bad.
    *
+   * @typeParam T - The message type a type predicate `pattern` narrows to.
+   * @typeParam P - The partial message a pattern object is read as (`const`: literals stay literal).
+   *
    * @example
    * const request = await probe.expectRequest({ type: 'GetUser', id: 7 });
    * request.reply({ type: 'User', name: 'Ada' });
@@ -161,6 +164,9 @@ class TestProbe<M, R, C = SparkChannelCancellationToken, E = Error> {
    * As {@link expectRequest}, for a command: takes the next message not yet taken, waiting up to
    * `waitMs`, checks that it is a command matching `pattern`, and resolves with the command's
    * message. Rejects with a {@link ProbeAssertionError} otherwise.
+   *
+   * @typeParam T - The message type a type predicate `pattern` narrows to.
+   * @typeParam P - The partial message a pattern object is read as (`const`: literals stay literal).
    *
    * @example
    * const event = await probe.expectCommand({ type: 'LogEvent' });
@@ -217,6 +223,9 @@ class TestProbe<M, R, C = SparkChannelCancellationToken, E = Error> {
    * removes it.
    *
    * @throws TypeError naming `pattern` or `respond` when they are bad.
+   *
+   * @typeParam T - The message type a type predicate `pattern` narrows to.
+   * @typeParam P - The partial message a pattern object is read as (`const`: literals stay literal).
    *
    * @example
    * const stop = probe.replyToRequests({ type: 'GetConfig' }, () => ({ type: 'Config', debug: false }));

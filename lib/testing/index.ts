@@ -1,4 +1,8 @@
-// `spark-channel/testing`: test kit for code that talks to modules. Public API only.
+/**
+ * `spark-channel/testing`: test kit for code that talks to modules. Public API only.
+ *
+ * @module spark-channel/testing
+ */
 export { createProbe, type ExpectOptions, type ProbeOptions, type TestProbe } from './create-probe.js';
 export { ProbeAssertionError } from './probe-assertion-error.js';
 export type { ProbeCommand, ProbeMessage, ProbeRequest, ProbeRequestStatus } from './probe-message.js';

@@ -1,5 +1,9 @@
-// `spark-channel/worker`: modules whose handler runs in a pool of Node worker threads (piscina,
-// an optional peer dependency). The root entry never reaches this file.
+/**
+ * `spark-channel/worker`: modules whose handler runs in a pool of Node worker threads (piscina,
+ * an optional peer dependency). The root entry never reaches this file.
+ *
+ * @module spark-channel/worker
+ */
 export {
   spawnWorkerModule,
   type SpawnedWorkerModule,
