@@ -38,6 +38,7 @@ const config = {
     'docs/reliability.md',
     'docs/architecture.md',
     'docs/benchmarks.md',
+    'docs/packaging.md',
     'docs/from-rust.md',
     'docs/coming-from/nestjs-cqrs.md',
     'docs/coming-from/p-queue.md',
