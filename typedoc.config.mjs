@@ -18,6 +18,7 @@ const config = {
     'lib/nats/index.ts',
     'lib/testing/index.ts',
     'lib/otel/index.ts',
+    'lib/inspect/index.ts',
   ],
   out: 'reports/api',
   tsconfig: 'tsconfig.json',
@@ -31,6 +32,7 @@ const config = {
     'docs/flow-control.md',
     'docs/events.md',
     'docs/observability.md',
+    'docs/inspector.md',
     'docs/testing.md',
     'docs/angular.md',
     'docs/workers.md',
@@ -90,9 +92,13 @@ const config = {
     // rewritten): `DrainReport` (lib/module-server-types.ts) is returned by `server.drain()` but
     // not exported: add `type DrainReport` to lib/index.ts's export list. `Overflow`
     // (lib/internal/events/module-subscriber.ts) is what `EventOverflow` aliases: spell the union
-    // out in lib/event-bus.ts (`'wait' | 'drop-newest' | 'drop-oldest'`).
+    // out in lib/event-bus.ts (`'wait' | 'drop-newest' | 'drop-oldest'`). `EventBusInstrumentation`
+    // (lib/internal/events/instrumentation.ts) is what `EventBusTracing` (spark-channel/otel) and
+    // `EventBusOptions.instrument` are typed with: export it from lib/index.ts, as
+    // `ModuleInstrumentation` is, with a comment on each hook.
     'DrainReport',
     'Overflow',
+    'EventBusInstrumentation',
   ],
 };
 

@@ -25,6 +25,7 @@ const entries = [
   'spark-channel/nats',
   'spark-channel/testing',
   'spark-channel/otel',
+  'spark-channel/inspect',
 ];
 // Each main name and the page its search result must link to.
 const names = [

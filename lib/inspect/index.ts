@@ -1,3 +1,10 @@
+/**
+ * `spark-channel/inspect`: a live inspector of modules and event buses (their queues, rates and
+ * recent messages), as a snapshot, an HTML page or a small HTTP server. The root entry never
+ * reaches this file.
+ *
+ * @module spark-channel/inspect
+ */
 export {
   createInspector,
   type InspectedModule,

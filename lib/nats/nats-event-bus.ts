@@ -32,13 +32,18 @@ export interface NatsEventMsg {
  * `@nats-io/transport-node` fits as it is (as it fits `NatsConnectionLike`).
  */
 export interface NatsEventConnection {
+  /** Subscribes `callback` to `subject` (a wildcard under the bus's prefix). */
   subscribe(
     subject: string,
     options: { queue?: string; callback: (error: Error | null, msg: NatsEventMsg) => void },
   ): NatsSubscription;
+  /** Publishes an event's `payload` on `subject`, no reply expected. */
   publish(subject: string, payload: Uint8Array): void;
+  /** Resolves once the server has seen everything published so far. */
   flush(): Promise<void>;
+  /** Whether the connection is closed. */
   isClosed(): boolean;
+  /** Whether the connection is draining (closing after its subscriptions drained). */
   isDraining(): boolean;
 }
 
@@ -128,7 +133,10 @@ export interface NatsEventBus<Ev extends EventMap> {
     dispatcher: SparkGenericModuleDispatcher<M, unknown, any, any> | { sendCommand(m: M): Promise<void> },
     toCommand?: (event: EventOf<Ev, K>) => M,
     options?: { overflow?: EventOverflow },
-  ): { unsubscribe(): void };
+  ): {
+    /** Removes this subscription: later events no longer reach the module. Idempotent. */
+    unsubscribe(): void;
+  };
   /**
    * Payloads refused on arrival — bytes the codec cannot decode, a value that is no event, a
    * `type` that does not name its subject, an event the `guard` refused — as
