@@ -7,6 +7,7 @@
 import { Observable, type SchedulerLike } from 'rxjs';
 
 import { CallbackWrapper } from './callback-wrapper.js';
+import type { ClockOptions } from './clock-options.js';
 import { SparkChannelCancellationToken } from './cancellation-token.js';
 import { isClass, nameOf } from './internal/guard.js';
 import { type ChannelPort, portOf } from './internal/channel/channel-port.js';
@@ -52,19 +53,12 @@ export interface RequestOptions<R, T extends R> {
   signal?: AbortSignal;
 }
 
-/** Dispatcher-wide options. */
-export interface DispatcherOptions {
+/** Dispatcher-wide options; `scheduler` is the clock of its timeouts and rate-limit windows. */
+export interface DispatcherOptions extends ClockOptions {
   /** The default `timeoutMs` of every request; `Infinity` (the default) for none. */
   timeoutMs?: number;
   /** At most `limit` sends in any `intervalMs` window; sends beyond it wait in order. */
   rateLimit?: { limit: number; intervalMs: number };
-  /**
-   * The clock of request timeouts and rate-limit windows: any RxJS scheduler. By default real
-   * time: `asyncScheduler`'s timers on a monotonic clock (`performance.now()`), so setting the
-   * system clock moves no timeout. Tests pass a `TestScheduler`, or keep the default under fake
-   * timers.
-   */
-  scheduler?: SchedulerLike;
 }
 
 // The functions of the promise being made: one shared executor (no closure per request) leaves

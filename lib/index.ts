@@ -16,7 +16,9 @@ export {
 export type { HandlerContext, SparkGenericModuleHandler } from './handler.js';
 export { ModuleChannel } from './module-channel.js';
 export { SparkGenericModuleMessage } from './module-message.js';
+export type { ClockOptions } from './clock-options.js';
 export {
+  type DrainReport,
   type ModuleError,
   type ModuleServer,
   type ModuleServerLogger,

@@ -1,6 +1,7 @@
-import type { Observable, SchedulerLike } from 'rxjs';
+import type { Observable } from 'rxjs';
 
 import type { SparkChannelCancellationToken } from './cancellation-token.js';
+import type { ClockOptions } from './clock-options.js';
 import type { DeadLetter } from './dead-letter.js';
 import type { ModuleEvent } from './module-event.js';
 import type { ModuleInstrumentation } from './module-instrumentation.js';
@@ -42,7 +43,7 @@ export interface ModuleServerLogger {
 }
 
 /** Options of {@link runModuleServer}; `M` types the `key` function's message. */
-export interface ModuleServerOptions<M = never> {
+export interface ModuleServerOptions<M = never> extends ClockOptions {
   /** Where command failures are logged; `console` by default. */
   logger?: ModuleServerLogger;
   /** Cancelling this token stops the server at once, as `stop()` does. */
@@ -65,14 +66,6 @@ export interface ModuleServerOptions<M = never> {
    */
   // Method syntax on purpose: options typed for one message type stay assignable to another's.
   key?(this: void, message: M): unknown;
-  /**
-   * The module's clock: drain deadlines and supervision windows run on it, and lifecycle events
-   * are stamped with its `now()`. Any RxJS scheduler; by default `asyncScheduler`'s timers on a
-   * monotonic clock (`performance.now()`: setting the system clock moves no deadline, and
-   * durations are sub-millisecond). Tests pass a `TestScheduler`, or keep the default under
-   * jest's or vitest's fake timers.
-   */
-  scheduler?: SchedulerLike;
   /**
    * Hooks into every message, for tracing or metrics (`openTelemetry()` from `spark-channel/otel`
    * is one). A server without it pays nothing.

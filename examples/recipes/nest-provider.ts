@@ -14,6 +14,7 @@ import { type DynamicModule, Inject, Injectable, Logger, Module, type OnModuleDe
 
 import {
   createRouter,
+  type DrainReport,
   type ModuleServer,
   type SparkChannelCancellationToken,
   type SpawnedTypedModule,
@@ -39,8 +40,6 @@ export interface OrdersOptions {
 
 /** The injection token of {@link OrdersOptions}. */
 export const ORDERS_OPTIONS = Symbol('ORDERS_OPTIONS');
-
-type DrainReport = Awaited<ReturnType<ModuleServer<unknown, Error>['drain']>>;
 
 /** Owns the orders module: one order at a time, so ids are sequential without a lock. */
 export class OrdersService implements OnModuleDestroy {
