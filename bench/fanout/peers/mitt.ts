@@ -20,7 +20,7 @@ export const fanoutMitt: FanoutPeer = {
   mailbox: false,
   create(_mode, listeners) {
     const emitter = mitt<{ Tick: TickEvent }>();
-    for (const listener of listeners) emitter.on('Tick', (event) => void listener(event));
+    for (const listener of listeners) emitter.on('Tick', listener);
     return {
       publish: (seq) => emitter.emit('Tick', { type: 'Tick', seq }),
       close: () => {

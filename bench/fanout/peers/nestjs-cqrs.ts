@@ -55,7 +55,7 @@ export const fanoutNestjsCqrs: FanoutPeer = {
     const eventBus = app.get(EventBus);
     if (mode === 'observers') {
       for (const listener of listeners as Listener[]) {
-        eventBus.pipe(ofType(Tick)).subscribe((event) => void listener(event));
+        eventBus.pipe(ofType(Tick)).subscribe(listener);
       }
     }
     return {

@@ -32,7 +32,7 @@ export const fanoutSpark: FanoutPeer = {
   create(mode, listeners) {
     const bus = loadSpark().createEventBus<Events>();
     if (mode === 'observers') {
-      for (const listener of listeners) bus.on('Tick').subscribe((event) => void listener(event));
+      for (const listener of listeners) bus.on('Tick').subscribe(listener);
       return {
         publish: (seq) => bus.publish({ type: 'Tick', seq }),
         close: () => {
