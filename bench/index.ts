@@ -147,7 +147,10 @@ async function main(): Promise<void> {
 
   if (values.report) {
     // Re-renders the docs from the last full run (after editing bench/notes.md), runs nothing.
-    const last = JSON.parse(readFileSync(join(root, 'bench', 'results', 'latest.json'), 'utf8')) as Report;
+    // The targets are evaluated again, so that a target added since that run is listed (without
+    // a figure, if the run did not measure it).
+    const stored = JSON.parse(readFileSync(join(root, 'bench', 'results', 'latest.json'), 'utf8')) as Report;
+    const last: Report = { ...stored, targets: evaluateTargets(stored.results, stored.headline) };
     writeDocs(root, last, PEERS);
     writeTargets(root, last);
     process.stdout.write(

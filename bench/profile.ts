@@ -156,6 +156,8 @@ export interface Profiled {
   readonly messages: number;
   /** Batches run before profiling. */
   readonly warmups: number;
+  /** Work per batch that sizes the profiled run (deliveries for a fan-out); `messages` by default. */
+  readonly work?: number;
   run(): Promise<unknown>;
   /** Checks every answer and closes what was measured. */
   finish(): Promise<void>;
@@ -171,7 +173,7 @@ export async function profileRun(config: Config, target: Profiled): Promise<void
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('HeapProfiler.enable');
   for (let i = 0; i < target.warmups; i++) await target.run();
-  const rounds = Math.max(3, Math.ceil((config.quick ? 5_000 : 200_000) / target.messages));
+  const rounds = Math.max(3, Math.ceil((config.quick ? 5_000 : 200_000) / (target.work ?? target.messages)));
 
   await session.post('Profiler.start');
   for (let i = 0; i < rounds; i++) await target.run();

@@ -21,8 +21,7 @@ export interface TargetResult {
 const x = (v: number): string => `${v.toFixed(2)}×`;
 
 /** The event bus's groups (bench/fanout/): their results have their own peers and targets. */
-export const isFanoutGroup = (group: Group): boolean =>
-  group === 'fanout-observers' || group === 'fanout-modules' || group === 'event-heap';
+export const isFanoutGroup = (group: Group): boolean => group.startsWith('fanout-') || group === 'event-heap';
 
 function cell(result: ScenarioResult | undefined, peer: string): Cell | undefined {
   return result?.cells.find((c) => c.peer === peer);
@@ -187,13 +186,13 @@ export function evaluateTargets(results: readonly ScenarioResult[], headline: st
   ahead('emittery', 'Ahead of emittery (its cost / ours), every scenario', 1.0);
 
   // The event bus (issue 14): every fan-out size, observers and module subscribers alike.
-  const fanout = results.filter((r) => r.group === 'fanout-observers' || r.group === 'fanout-modules');
+  const fanout = results.filter((r) => r.group.startsWith('fanout-'));
   for (const [peer, name] of [
     ['emittery', 'emittery'],
     ['nestjs-cqrs', "@nestjs/cqrs's EventBus"],
   ] as const) {
     perScenario(
-      `Fan-out: ahead of ${name} (its cost / ours), every size, observers and module subscribers`,
+      `Fan-out: ahead of ${name} (its cost / ours), every size, observers and module subscribers (publish awaited and not)`,
       'sync',
       fanout,
       (r) => pairedRatio(cell(r, peer), cell(r, SPARK)),

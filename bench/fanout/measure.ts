@@ -126,6 +126,7 @@ export async function profileFanout(
     heading: `${peer.label}: ${scenario.title} (per event)`,
     messages: scenario.messages,
     warmups: Math.ceil(config.warmupMessages / (scenario.messages * scenario.subscribers)),
+    work: scenario.messages * scenario.subscribers,
     run: () => scenario.run(bus, work),
     finish: async () => {
       work.verify(`${peer.id} ${scenario.id} profile`);

@@ -14,12 +14,15 @@
  *   every mailbox accepted it (the way a publisher honours backpressure); emittery: every listener
  *   finished; mitt, eventemitter3 and Nest return nothing, so one microtask turn — then one drain
  *   that waits until every module handled every event.
+ * - `fanout-modules-fire-and-forget-N`: the same subscribers, publishes not awaited (as a burst of
+ *   events from one source: spark-channel's modules then take the queued events in batches,
+ *   the way a module's loop takes what is queued), then the same drain.
  */
 import type { Config } from '../config.js';
 import type { FanoutBus, FanoutMode, FanoutPeer } from './peer.js';
 import type { FanoutWorkload } from './workload.js';
 
-export type FanoutGroup = 'fanout-observers' | 'fanout-modules';
+export type FanoutGroup = 'fanout-observers' | 'fanout-modules' | 'fanout-modules-fire-and-forget';
 
 export interface FanoutScenario {
   readonly id: string;
@@ -37,41 +40,39 @@ export interface FanoutScenario {
 
 const now = (): number => performance.now();
 
-function scenario(config: Config, mode: FanoutMode, subscribers: number): FanoutScenario {
+function scenario(config: Config, group: FanoutGroup, subscribers: number): FanoutScenario {
   const events = Math.max(1, Math.round(config.fanoutDeliveries / subscribers));
+  const mode: FanoutMode = group === 'fanout-observers' ? 'observers' : 'modules';
   const who = `${subscribers} ${mode === 'observers' ? 'observer' : 'module subscriber'}${subscribers === 1 ? '' : 's'}`;
+  const awaited = group === 'fanout-modules';
   return {
-    id: `fanout-${mode}-${subscribers}`,
-    group: mode === 'observers' ? 'fanout-observers' : 'fanout-modules',
-    title:
-      mode === 'observers'
-        ? `Fan-out to ${who}: ${events.toLocaleString('en-US')} events, fire-and-forget, then drain`
-        : `Fan-out to ${who}: ${events.toLocaleString('en-US')} events, each publish awaited, then drain`,
+    id: `${group}-${subscribers}`,
+    group,
+    title: `Fan-out to ${who}: ${events.toLocaleString('en-US')} events, ${awaited ? 'each publish awaited' : 'fire-and-forget'}, then drain`,
     unit: 'µs / event',
     messages: events,
     subscribers,
     mode,
     applies: () => true,
-    run:
-      mode === 'observers'
-        ? async (bus, work) => {
-            const start = now();
-            for (let i = 0; i < events; i++) bus.publish(work.next());
-            await work.drained();
-            return now() - start;
-          }
-        : async (bus, work) => {
-            const start = now();
-            for (let i = 0; i < events; i++) await bus.publish(work.next());
-            await work.drained();
-            return now() - start;
-          },
+    run: !awaited
+      ? async (bus, work) => {
+          const start = now();
+          for (let i = 0; i < events; i++) bus.publish(work.next());
+          await work.drained();
+          return now() - start;
+        }
+      : async (bus, work) => {
+          const start = now();
+          for (let i = 0; i < events; i++) await bus.publish(work.next());
+          await work.drained();
+          return now() - start;
+        },
   };
 }
 
 export function fanoutScenarios(config: Config): FanoutScenario[] {
-  return (['observers', 'modules'] as const).flatMap((mode) =>
-    config.fanoutSubscribers.map((n) => scenario(config, mode, n)),
+  return (['fanout-observers', 'fanout-modules', 'fanout-modules-fire-and-forget'] as const).flatMap(
+    (group) => config.fanoutSubscribers.map((n) => scenario(config, group, n)),
   );
 }
 

@@ -276,6 +276,7 @@ export function fanoutTables(
       'fanout-modules',
       'Module subscribers (`bus.subscribe(type, dispatcher)`), each publish awaited, then drain',
     ],
+    ['fanout-modules-fire-and-forget', 'Module subscribers, publishes fire-and-forget (a burst), then drain'],
   ] as const) {
     const sizes = results
       .filter((r) => r.group === group)
@@ -353,9 +354,10 @@ over one floor-queue per subscriber (modules). The emitters have no module subsc
 module table they run the same listeners as in the observer table, with no mailbox, so that
 row is what a mailbox per subscriber (order, backpressure, isolation) is compared to.
 Observers: publishes are fire-and-forget (nothing done with what \`publish\` returns), then one
-drain. Modules: each publish is awaited before the next (spark-channel's resolves once every
-mailbox accepted the event, which is how a publisher honours backpressure; emittery's once every
-listener finished; mitt, eventemitter3 and Nest return nothing, so one microtask turn), then one
+drain. Modules, two ways: each publish awaited before the next (spark-channel's resolves once
+every mailbox accepted the event, which is how a publisher honours backpressure; emittery's once
+every listener finished; mitt, eventemitter3 and Nest return nothing, so one microtask turn), or
+fire-and-forget (a burst: spark-channel's modules then take what is queued in batches); then one
 drain until every module handled every event. A pending event per module subscriber is weighed
 with ${report.config.heapSubscribers ?? 10} blocked modules; a pending command, with one (each command its own \`{ type, seq }\`
 object, where a publish shares its event with its subscribers).

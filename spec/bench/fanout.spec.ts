@@ -115,7 +115,7 @@ describe('FanoutWorkload', () => {
 describe('the fan-out scenarios', () => {
   const scenarios = fanoutScenarios(QUICK);
 
-  it('cover 1, 10 and 100 subscribers, observers and modules, with the same deliveries per sample', () => {
+  it('cover 1, 10 and 100 subscribers, observers and modules (publish awaited and not), with the same deliveries per sample', () => {
     expect(scenarios.map((s) => s.id)).toEqual([
       'fanout-observers-1',
       'fanout-observers-10',
@@ -123,6 +123,9 @@ describe('the fan-out scenarios', () => {
       'fanout-modules-1',
       'fanout-modules-10',
       'fanout-modules-100',
+      'fanout-modules-fire-and-forget-1',
+      'fanout-modules-fire-and-forget-10',
+      'fanout-modules-fire-and-forget-100',
     ]);
     for (const s of scenarios) expect(s.messages * s.subscribers).toBe(QUICK.fanoutDeliveries);
     expect(scenarios.every((s) => isFanoutId(s.id))).toBe(true);
