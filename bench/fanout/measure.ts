@@ -16,6 +16,14 @@ import type { FanoutPeer } from './peer.js';
 import { type FanoutScenario, HEAP_EVENT } from './scenarios.js';
 import { FanoutWorkload } from './workload.js';
 
+/** Warm-up samples: enough for `warmupMessages` deliveries and `fanoutWarmupEvents` events. */
+function warmupBatches(config: Config, scenario: FanoutScenario): number {
+  return Math.max(
+    Math.ceil(config.warmupMessages / (scenario.messages * scenario.subscribers)),
+    Math.ceil(config.fanoutWarmupEvents / scenario.messages),
+  );
+}
+
 export async function measureFanout(
   config: Config,
   peer: FanoutPeer,
@@ -26,8 +34,9 @@ export async function measureFanout(
   try {
     const work = new FanoutWorkload(scenario.subscribers);
     const bus = await peer.create(scenario.mode, work.listeners);
-    // Warm-up: whole samples until warmupMessages deliveries have run or warmupMs have passed.
-    const batches = Math.ceil(config.warmupMessages / (scenario.messages * scenario.subscribers));
+    // Warm-up: whole samples until warmupMessages deliveries and fanoutWarmupEvents events have
+    // run, or warmupMs have passed (at least one sample).
+    const batches = warmupBatches(config, scenario);
     const until = performance.now() + config.warmupMs;
     for (let i = 0; i < batches && (i === 0 || performance.now() < until); i++) {
       await guard(config, scenario.run(bus, work), work);
@@ -125,7 +134,7 @@ export async function profileFanout(
     name: `${peer.id}-${scenario.id}`,
     heading: `${peer.label}: ${scenario.title} (per event)`,
     messages: scenario.messages,
-    warmups: Math.ceil(config.warmupMessages / (scenario.messages * scenario.subscribers)),
+    warmups: warmupBatches(config, scenario),
     work: scenario.messages * scenario.subscribers,
     run: () => scenario.run(bus, work),
     finish: async () => {
