@@ -350,7 +350,9 @@ One event type published to 1, 10 and 100 subscribers, against mitt, eventemitte
 and @nestjs/cqrs's EventBus (bench/fanout/). Every sample publishes about ${report.config.fanoutDeliveries?.toLocaleString('en-US') ?? '100,000'} deliveries (events ×
 subscribers), sync listeners; after every sample each subscriber must have seen every event,
 once, in publish order, or the run fails. The floor is a loop over the listeners (observers) or
-over one floor-queue per subscriber (modules). The emitters have no module subscribers: in the
+over one floor-queue per subscriber (modules). Each child warms up for at least
+${(report.config.fanoutWarmupEvents ?? 50_000).toLocaleString('en-US')} events as well as the usual deliveries (at most ${(report.config.warmupMs ?? 1_500).toLocaleString('en-US')} ms): with 100
+subscribers the publish path tiers up by its own calls, not by the deliveries. The emitters have no module subscribers: in the
 module table they run the same listeners as in the observer table, with no mailbox, so that
 row is what a mailbox per subscriber (order, backpressure, isolation) is compared to.
 Observers: publishes are fire-and-forget (nothing done with what \`publish\` returns), then one
