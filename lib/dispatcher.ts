@@ -13,8 +13,9 @@ import { type ChannelPort, portOf } from './internal/channel/channel-port.js';
 import { RESOLVED } from './internal/reply.js';
 import { checkSignal, reasonOf } from './internal/signal/abort-fanout.js';
 import { abortFailure } from './internal/signal/abort-reason.js';
-import { monotonicScheduler } from './internal/time/clock.js';
-import { Deadlines, kDeadlineBuckets } from './internal/time/deadlines.js';
+import { DeadlineBuckets } from './internal/time/deadline-buckets.js';
+import { kDeadlineBuckets } from './internal/time/deadlines.js';
+import { readDispatcherOptions } from './internal/read-dispatcher-options.js';
 import { PromiseOneshot } from './internal/signal/oneshot.js';
 import {
   deliver,
@@ -23,15 +24,8 @@ import {
   RequestOneshot,
   type Settle,
 } from './internal/signal/request-oneshot.js';
-import { RateLimiter } from './internal/time/rate-limiter.js';
-import {
-  checkOptions,
-  checkPositiveInteger,
-  checkPositiveNumber,
-  checkScheduler,
-  describe,
-  failure,
-} from './internal/validate.js';
+import type { RateLimiter } from './internal/time/rate-limiter.js';
+import { checkOptions, checkPositiveNumber, describe, failure } from './internal/validate.js';
 import { isModuleChannel, type ModuleChannel } from './module-channel.js';
 import { SparkGenericModuleMessage } from './module-message.js';
 import { err, type Result } from './result.js';
@@ -103,24 +97,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
   readonly #timeoutMs: number;
   readonly #limiter: RateLimiter | undefined;
   readonly #scheduler: SchedulerLike;
-  /** The bucket of the dispatcher-wide `timeoutMs`: one per dispatcher, kept while it lives. */
-  #defaultDeadlines: Deadlines | undefined;
-  /**
-   * The buckets of per-request `timeoutMs` values: every pending one, so requests of one duration
-   * share it, and the last one to go idle, so a run of requests with the same override does not
-   * build a bucket each. Any other idle bucket leaves: a caller picking a new timeout per request
-   * (jittered, or what is left of a budget) would otherwise keep one per value, forever.
-   */
-  readonly #deadlines = new Map<number, Deadlines>();
-  #lastIdle: Deadlines | undefined;
-  readonly #onIdle = (deadlines: Deadlines): void => {
-    const last = this.#lastIdle;
-    if (last !== undefined && last !== deadlines && last.idle) {
-      this.#deadlines.delete(last.durationMs);
-      last.release();
-    }
-    this.#lastIdle = deadlines;
-  };
+  #deadlines: DeadlineBuckets | undefined; // made by the first timed request
   #flushOnStop = false;
 
   /**
@@ -134,37 +111,17 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     if (!isModuleChannel(sender)) {
       throw new TypeError(`Expected \`sender\` to be a ModuleChannel, got ${describe(sender)}`);
     }
-    checkOptions('options', options);
+    const args = readDispatcherOptions(options);
     this.sender = sender;
     this.#port = portOf(sender);
-    // Each option is read once: a getter cannot pass the check and then answer differently.
-    let scheduler: unknown, timeoutMs: unknown, rateLimit: unknown;
-    try {
-      ({ scheduler, timeoutMs, rateLimit } = options ?? {});
-    } catch (error: unknown) {
-      throw unreadable('options', error);
-    }
-    this.#scheduler = scheduler === undefined ? monotonicScheduler : readScheduler(scheduler);
-    this.#timeoutMs = timeoutMs === undefined ? Infinity : checkPositiveNumber('timeoutMs', timeoutMs, true);
-    if (rateLimit !== undefined) {
-      checkOptions('rateLimit', rateLimit);
-      let limit: unknown, intervalMs: unknown;
-      try {
-        ({ limit, intervalMs } = rateLimit as { limit: unknown; intervalMs: unknown });
-      } catch (error: unknown) {
-        throw unreadable('rateLimit', error);
-      }
-      this.#limiter = new RateLimiter(
-        checkPositiveInteger('rateLimit.limit', limit),
-        checkPositiveNumber('rateLimit.intervalMs', intervalMs, false),
-        this.#scheduler,
-      );
-    }
+    this.#scheduler = args.scheduler;
+    this.#timeoutMs = args.timeoutMs;
+    this.#limiter = args.limiter;
   }
 
-  /** @internal How many per-request timeout buckets are held (the tests' window on #deadlines). */
+  /** @internal How many per-request timeout buckets are held (the tests' window on them). */
   get [kDeadlineBuckets](): number {
-    return this.#deadlines.size;
+    return this.#deadlines?.size ?? 0;
   }
 
   /**
@@ -333,17 +290,6 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     return invalid === undefined ? this.#port.whenStopped() : Promise.reject(invalid);
   }
 
-  #deadlinesOf(timeoutMs: number): Deadlines {
-    if (timeoutMs === this.#timeoutMs)
-      return (this.#defaultDeadlines ??= new Deadlines(timeoutMs, this.#scheduler));
-    let deadlines = this.#deadlines.get(timeoutMs);
-    if (deadlines === undefined) {
-      deadlines = new Deadlines(timeoutMs, this.#scheduler, this.#onIdle);
-      this.#deadlines.set(timeoutMs, deadlines);
-    }
-    return deadlines;
-  }
-
   /** Runs `send` when the rate limit allows; a server stop lets every waiting send through at once (to be refused). */
   #rateLimited(send: () => void): () => void {
     const limiter = this.#limiter as RateLimiter;
@@ -444,7 +390,10 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
         } else {
           // The bucket too is looked up only now: one made for a request answered on the spot
           // would never go idle, so would never be let go.
-          if (timeoutMs !== Infinity) this.#deadlinesOf(timeoutMs).arm(call, startedAt);
+          if (timeoutMs !== Infinity)
+            (this.#deadlines ??= new DeadlineBuckets(this.#timeoutMs, this.#scheduler))
+              .of(timeoutMs)
+              .arm(call, startedAt);
           if (signal !== undefined) call.listen(signal);
         }
       } catch (error: unknown) {
@@ -454,31 +403,6 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     }
     return call;
   }
-}
-
-/** The TypeError of an option whose getter or Proxy trap threw: it names the option, the error is its cause. */
-function unreadable(name: string, cause: unknown): TypeError {
-  return new TypeError(`Expected \`${name}\` to be an object that can be read, but reading it threw`, {
-    cause,
-  });
-}
-
-/**
- * `scheduler`, read once: its `now` and `schedule` must be functions.
- *
- * @throws TypeError naming `scheduler` when they are not, or reading them throws.
- */
-function readScheduler(value: unknown): SchedulerLike {
-  let now: unknown, schedule: unknown;
-  if ((typeof value === 'object' && value !== null) || typeof value === 'function') {
-    try {
-      ({ now, schedule } = value as Partial<SchedulerLike>);
-    } catch (error: unknown) {
-      throw unreadable('scheduler', error);
-    }
-  }
-  if (typeof now === 'function' && typeof schedule === 'function') return value as SchedulerLike;
-  return checkScheduler(value); // not a scheduler: its TypeError says so
 }
 
 function cancelToken(token: unknown): Promise<void> {

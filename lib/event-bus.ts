@@ -10,6 +10,7 @@
 import { Observable, type Subscriber } from 'rxjs';
 
 import { SparkGenericModuleDispatcher } from './dispatcher.js';
+import type { EventBusInstrumentation, PublishTrace } from './internal/events/instrumentation.js';
 import {
   type CommandSink,
   ModuleSubscriber,
@@ -65,6 +66,11 @@ export type EventOverflow = Overflow;
 export interface EventBusOptions {
   /** A new `on(...)` / `events$` subscriber first receives the last `replay` events of each of its types. 0 (the default): none. */
   replay?: number;
+  /**
+   * Traces every publish and every delivery to a module subscriber: pass `openTelemetryEvents()`
+   * of `spark-channel/otel` (docs/observability.md). Without it the bus pays nothing for tracing.
+   */
+  instrument?: EventBusInstrumentation;
 }
 
 /**
@@ -176,7 +182,16 @@ export function createEventBus<Ev extends EventMap>(options?: EventBusOptions): 
   if (typeof replay !== 'number' || !Number.isInteger(replay) || replay < 0) {
     throw new RangeError(`Expected \`replay\` to be a non-negative integer, got ${describe(replay)}`);
   }
-  return new Bus(replay) as unknown as EventBus<Ev>;
+  const instrument = readable('options', () => options?.instrument);
+  if (
+    instrument !== undefined &&
+    typeof (instrument as { publish?: unknown } | null)?.publish !== 'function'
+  ) {
+    throw new TypeError(
+      `Expected \`instrument\` to be what openTelemetryEvents() returns (an object with a publish method), got ${describe(instrument)}`,
+    );
+  }
+  return new Bus(replay, instrument) as unknown as EventBus<Ev>;
 }
 
 type AnyEvent = { readonly type: string };
@@ -190,6 +205,7 @@ interface Pending {
   readonly type: string;
   readonly resolve: (accepted: Promise<void>) => void;
   readonly reject: (error: unknown) => void;
+  readonly trace: PublishTrace | undefined;
 }
 
 const OVERFLOWS: readonly string[] = ['wait', 'drop-newest', 'drop-oldest'];
@@ -203,6 +219,7 @@ class Bus {
   /** Module subscribers per type, copy-on-write: a publish walks the list of its moment. */
   readonly #modules = new Map<string, readonly ModuleSubscriber[]>();
   readonly #replay: number;
+  readonly #instrument: EventBusInstrumentation | undefined;
   readonly #history = new Map<string, RingQueue<Recorded>>();
   #seq = 0;
   #ids = 0;
@@ -213,8 +230,9 @@ class Bus {
   readonly #backlog = new RingQueue<Pending>();
   readonly events$: Observable<AnyEvent>;
 
-  constructor(replay: number) {
+  constructor(replay: number, instrument: EventBusInstrumentation | undefined) {
     this.#replay = replay;
+    this.#instrument = instrument;
     this.events$ = new Observable<AnyEvent>((subscriber) => {
       if (this.#closed) return subscriber.complete();
       if (replay > 0) this.#replayTo(subscriber, undefined);
@@ -234,8 +252,9 @@ class Bus {
       return Promise.reject(error);
     }
     if (this.#closed) return Promise.reject(closed());
-    if (this.#delivering) return this.#defer(event as AnyEvent, type);
-    return this.#run(event as AnyEvent, type, false);
+    const trace = this.#instrument?.publish(event as AnyEvent, type);
+    if (this.#delivering) return this.#defer(event as AnyEvent, type, trace);
+    return this.#run(event as AnyEvent, type, false, trace);
   }
 
   tryPublish(event: unknown): void {
@@ -254,8 +273,9 @@ class Bus {
     }
     // From inside a subscriber: after the event being delivered (every subscriber had room just
     // now; one that filled up since takes it as publish would, in order, nothing lost).
-    if (this.#delivering) void this.#defer(event as AnyEvent, type);
-    else void this.#run(event as AnyEvent, type, true);
+    const trace = this.#instrument?.publish(event as AnyEvent, type);
+    if (this.#delivering) void this.#defer(event as AnyEvent, type, trace);
+    else void this.#run(event as AnyEvent, type, true, trace);
   }
 
   on(type: unknown): Observable<AnyEvent> {
@@ -325,7 +345,7 @@ class Bus {
     this.#closed = true;
     this.#modules.clear();
     this.#history.clear();
-    this.#backlog.clear((pending) => pending.reject(closed()));
+    this.#backlog.clear(rejectClosed);
     // Each observer once (one of several types is on several lists), events$'s first.
     const observers = new Set<Subscriber<AnyEvent>>(this.#all);
     for (const list of this.#byType.values()) for (const s of list) observers.add(s);
@@ -335,13 +355,13 @@ class Bus {
   }
 
   /** Delivers `event`, then every publish its subscribers made meanwhile, in order. */
-  #run(event: AnyEvent, type: string, now: boolean): Promise<void> {
+  #run(event: AnyEvent, type: string, now: boolean, trace: PublishTrace | undefined): Promise<void> {
     this.#delivering = true;
     try {
-      const accepted = this.#deliver(event, type, now);
+      const accepted = this.#deliver(event, type, now, trace);
       for (let pending = this.#backlog.shift(); pending !== undefined; pending = this.#backlog.shift()) {
-        if (this.#closed) pending.reject(closed());
-        else pending.resolve(this.#deliver(pending.event, pending.type, false));
+        if (this.#closed) rejectClosed(pending);
+        else pending.resolve(this.#deliver(pending.event, pending.type, false, pending.trace));
       }
       return accepted;
     } finally {
@@ -349,19 +369,32 @@ class Bus {
     }
   }
 
-  #defer(event: AnyEvent, type: string): Promise<void> {
+  #defer(event: AnyEvent, type: string, trace: PublishTrace | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.#backlog.push({ event, type, resolve, reject });
+      this.#backlog.push({ event, type, resolve, reject, trace });
     });
   }
 
-  #deliver(event: AnyEvent, type: string, now: boolean): Promise<void> {
+  #deliver(event: AnyEvent, type: string, now: boolean, trace: PublishTrace | undefined): Promise<void> {
+    if (trace === undefined) return this.#fanOut(event, type, now, undefined);
+    const accepted = trace.run(() => this.#fanOut(event, type, now, trace));
+    if (accepted === RESOLVED) {
+      trace.settled();
+      return RESOLVED;
+    }
+    return accepted.then(() => trace.settled());
+  }
+
+  #fanOut(event: AnyEvent, type: string, now: boolean, trace: PublishTrace | undefined): Promise<void> {
     let waits: Promise<void>[] | undefined;
     const subscribers = this.#modules.get(type);
     if (subscribers !== undefined) {
       for (const subscriber of subscribers) {
         if (!subscriber.active) continue; // removed by an earlier delivery of this very event
-        const waiting = subscriber.deliver(event, now);
+        const waiting =
+          trace === undefined
+            ? subscriber.deliver(event, now)
+            : trace.deliver(subscriber.id, (report) => subscriber.deliver(event, now, report));
         if (waiting !== undefined) (waits ??= []).push(waiting);
       }
     }
@@ -429,6 +462,12 @@ function notify(list: readonly Subscriber<AnyEvent>[], event: AnyEvent): void {
 
 function closed(): Error {
   return failure('SEND_FAILED', 'Event not published: the event bus is closed');
+}
+
+function rejectClosed(pending: Pending): void {
+  const error = closed();
+  pending.trace?.settled(error);
+  pending.reject(error);
 }
 
 /** An event's `type`, read once (a getter or a Proxy trap that throws is a bad event). */

@@ -15,8 +15,8 @@ export {
   type ModuleServerLogger,
   type ModuleServerOptions,
   type ModuleServerStats,
-  runModuleServer,
-} from './module-server.js';
+} from './module-server-types.js';
+export { runModuleServer } from './run-module-server.js';
 export {
   err,
   intoResult,

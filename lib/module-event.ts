@@ -3,7 +3,11 @@ export type MessageOutcome = 'ok' | 'error' | 'timeout' | 'cancelled';
 
 /** What every per-message event says about its message. */
 export interface MessageEventBase<M> {
-  /** Numbers the messages of one server, from 1, in the order they were sent. */
+  /**
+   * Numbers the messages of one server that were sent while it was observed (`events$` or an
+   * `instrument`), from 1, in the order they were sent, with no gap: a message sent while nobody
+   * observes takes no number.
+   */
   readonly id: number;
   readonly kind: 'request' | 'command';
   readonly message: M;

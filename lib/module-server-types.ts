@@ -5,6 +5,15 @@ import type { DeadLetter } from './dead-letter.js';
 import type { ModuleEvent } from './module-event.js';
 import type { ModuleInstrumentation } from './module-instrumentation.js';
 
+// `Symbol.asyncDispose` for consumers whose TypeScript `lib` lacks `esnext.disposable`. Node 20
+// has it at run time; a browser without it has no `await using` either. Identical to
+// lib.esnext.disposable's declaration, so the two merge, as @types/node's does.
+declare global {
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+}
+
 /** A handler failure, as `errors$` reports it. */
 export interface ModuleError<M, E> {
   readonly kind: 'request' | 'command';
@@ -117,6 +126,18 @@ export interface ModuleServer<M, E> {
    * if (report.outcome === 'deadline') log.warn(`${report.aborted} messages cut off`);
    */
   drain(deadlineMs: number): Promise<DrainReport>;
+  /**
+   * `await using server = …`: when the scope ends, drains the server as `drain(Infinity)` does
+   * (everything already sent finishes, later sends are refused) and resolves once it has
+   * stopped; at once if it already has. To bound the wait, call `drain(deadlineMs)` before the
+   * scope ends, or give the server a `signal`.
+   *
+   * @example
+   * await using server = runModuleServer(new MyHandler(), channel);
+   * await new SparkGenericModuleDispatcher(channel).request(message);
+   * // here the server has drained and stopped
+   */
+  [Symbol.asyncDispose](): Promise<void>;
   /**
    * Lifecycle events, opt-in: per message `accepted` → `started` → `settled` (with its outcome,
    * queue wait and handling time), per module `restarted` and `stopped`. Hot and synchronous;

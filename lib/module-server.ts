@@ -1,21 +1,22 @@
 // The server loop and settlement, top to bottom: channel → emission → handler → reply. Its public
 // face (stats, stats$, events$, deadLetters$, drain, stop) is internal/server/server-surface.ts;
 // every feature that watches or steers the loop (stats$, supervision, self-deadlock, lifecycle
-// events, dead letters) lives in lib/internal/server/ and meets it at a named ServerHooks point.
+// events, dead letters) lives in lib/internal/server/ and meets it at a named point. This is the
+// default loop, one message at a time; `concurrency` and `key` override its feed and project
+// (internal/server/concurrent-server.ts); runModuleServer (run-module-server.ts) picks one.
 // Per message: one Job. Per emission (a batch, or a lone message): one concatMap inner, and an
 // Observable for it only if a handler of the batch goes asynchronous (internal/server/follow.ts).
 import {
   concatMap,
   EMPTY,
-  mergeMap,
   Observable,
+  type OperatorFunction,
   Subject,
   type Subscriber,
   type Subscription,
   takeUntil,
 } from 'rxjs';
 
-import { onTokenCancelled } from './cancellation-token.js';
 import type { SparkGenericModuleHandler } from './handler.js';
 import { type ChannelConsumer, portOf } from './internal/channel/channel-port.js';
 import { RESOLVED, reply } from './internal/reply.js';
@@ -23,19 +24,16 @@ import { awaitJob, followJob, type Settler } from './internal/server/follow.js';
 import { Job } from './internal/server/job.js';
 import { givenUpOutcome, type Lifecycle } from './internal/server/lifecycle.js';
 import { MessageStream } from './internal/server/message-stream.js';
-import { readArguments } from './internal/server/read-arguments.js';
-import { failRunning, lateReply, settledEvent } from './internal/server/reports.js';
+import type { ServerArguments } from './internal/server/read-arguments.js';
+import { lateReply, settledEvent } from './internal/server/reports.js';
 import { deadlockRefusal, enter, leave } from './internal/server/self-deadlock.js';
 import { ServerSurface } from './internal/server/server-surface.js';
-import { isNoRoute, Shape, shapeOf, swallow } from './internal/server/shape.js';
-import { SupervisionHook } from './internal/server/supervision-hook.js';
-import { checkSignal, onAbort, reasonOf } from './internal/signal/abort-fanout.js';
+import { Shape, shapeOf, swallow } from './internal/server/shape.js';
 import { isGivenUp } from './internal/signal/cancellable-wrapper.js';
 import { isVirtualTime, monotonicScheduler } from './internal/time/clock.js';
 import { failure } from './internal/validate.js';
 import type { ModuleChannel } from './module-channel.js';
 import type { SparkGenericModuleMessage } from './module-message.js';
-import type { ModuleServer, ModuleServerOptions } from './module-server-types.js';
 
 export type {
   DrainReport,
@@ -46,63 +44,34 @@ export type {
   ModuleServerStats,
 } from './module-server-types.js';
 
-type AnyMessage = SparkGenericModuleMessage<unknown, unknown, unknown, unknown>;
+export type AnyMessage = SparkGenericModuleMessage<unknown, unknown, unknown, unknown>;
 /** What the loop's Subject carries: a batch (the run of messages queued at that moment), or one alone. */
-type Emission = AnyMessage | readonly AnyMessage[];
+export type Emission = AnyMessage | readonly AnyMessage[];
 
-/**
- * The most messages one emission carries. A bigger batch saves nothing measurable and holds a
- * longer array; a smaller one costs an inner subscription more often.
- */
+/** The most messages one emission carries: a bigger batch saves nothing measurable, a smaller one costs inners. */
 const MAX_BATCH = 1024;
 
-/**
- * Runs a module server: receives messages from `channel` and hands them to `handler`, one at a
- * time and in order (or up to `concurrency` at once, started in order). A port of the Rust
- * crate's `run_module_server`, as an RxJS stream: `Subject → concatMap(handle) → takeUntil(stop)`.
- *
- * No handler failure stops it: a failed request rejects its caller, a failed command goes to
- * `errors$` and the logger, and the next message is handled.
- *
- * @throws TypeError naming `handler`, `channel` or `options` when they are not usable.
- * @throws RangeError naming `concurrency` when it is not a positive integer.
- *
- * @example
- * const channel = new ModuleChannel<MyMessage, MyResponse>(32);
- * const server = runModuleServer(new MyHandler(), channel);
- * server.errors$.subscribe(({ kind, error }) => console.warn(kind, 'failed:', error));
- */
-export function runModuleServer<M, R, C, E>(
-  handler: SparkGenericModuleHandler<NoInfer<M>, NoInfer<R>, NoInfer<E>>,
-  channel: ModuleChannel<M, R, C, E>,
-  options?: ModuleServerOptions<NoInfer<M>>,
-): ModuleServer<M, E> {
-  return new ModuleServerImpl<M, R, E>(handler, channel, options);
-}
-
-class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelConsumer {
+/** A module server's loop: `Subject → concatMap(handle the emission) → takeUntil(stop)`. */
+export class ModuleServerLoop<M, R, E> extends ServerSurface<M, E> implements ChannelConsumer {
+  protected readonly concurrency: number;
+  protected readonly keyOf: ((message: unknown) => unknown) | undefined;
+  /** The jobs running asynchronously beyond the paused one: a stop fails them (concurrent-server.ts). */
+  protected readonly active = new Set<Job>();
+  protected readonly incoming = new MessageStream<Emission>();
   readonly #handler: SparkGenericModuleHandler<M, R, E>;
-  readonly #concurrency: number;
-  readonly #keyOf: ((message: unknown) => unknown) | undefined;
-  readonly #supervision: SupervisionHook | undefined; // hook: a supervised handler
-  #calling: Job | undefined; // the job whose handler runs synchronously now (self-deadlock)
-  readonly #incoming = new MessageStream<Emission>();
-  readonly #stop$ = new Subject<void>();
-  readonly #active = new Set<Job>(); // the asynchronous jobs under `concurrency` (a batch has #paused)
-  readonly #loop: Subscription;
   readonly #settler: Settler;
-  #tokenWatch: Subscription | undefined;
-  #signalWatch: (() => void) | undefined;
+  readonly #stop$ = new Subject<void>();
+  #loop: Subscription | undefined;
+  #calling: Job | undefined; // the job whose handler runs synchronously now (self-deadlock)
   #pumping = false;
-  // One message at a time, unkeyed: the loop emits batches. The state of the one in hand:
-  readonly #batching: boolean;
-  #emission: Emission | undefined; // the batch being handled, until its last message settles
+  // The batch in hand:
+  #emission: Emission | undefined; // until its last message settles
   #index = 0; // its next message
   #paused: Job | undefined; // its job whose handler went asynchronous
-  #inner: Subscriber<never> | undefined; // the concatMap inner of a paused batch
+  #inner: Subscriber<never> | undefined; // its concatMap inner, while paused
   #driving = false; // #drive is on the stack: a job settling now lets it go on
   #burst = false; // a message ran at once this turn: the rest of the burst waits for #flush
-  // The inner of a paused batch: one for the server (one batch at a time), with no teardown to
+  // The inner of a paused batch: one per server (one batch at a time), with no teardown to
   // register: a stop tears the paused job down itself.
   readonly #pausedBatch = new Observable<never>((subscriber) => {
     this.#inner = subscriber;
@@ -110,67 +79,43 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
   readonly #flush = (): void => {
     if (!this.#burst) return;
     this.#burst = false;
-    this.#pump();
+    this.feed();
   };
 
   constructor(
     handler: SparkGenericModuleHandler<M, R, E>,
     channel: ModuleChannel<M, R, unknown, E>,
-    options: ModuleServerOptions<M> | undefined,
+    args: ServerArguments<M>, // checked by readArguments
   ) {
-    const args = readArguments(handler, channel, options);
     super(channel as ModuleChannel<M, unknown, unknown, E>, portOf(channel), args);
-    this.#keyOf = args.key as ((message: unknown) => unknown) | undefined;
-    this.#concurrency = args.concurrency;
-    this.#batching = this.#concurrency === 1 && this.#keyOf === undefined;
-    const log = (level: 'error' | 'warn', ...rest: unknown[]): void => this.log(level, ...rest);
-    this.#supervision =
-      args.supervisor &&
-      new SupervisionHook(args.supervisor, this.lifecycle, log, (reason, cause, dead) =>
-        this.halt(reason, cause, dead),
-      );
+    this.keyOf = args.key as ((message: unknown) => unknown) | undefined;
+    this.concurrency = args.concurrency;
     this.#handler = handler;
     this.#settler = {
       finish: (job, ok, value) => this.#finish(job, ok, value),
       cutOff: (job) => this.#cutOff(job),
       run: (job, subscribe) => this.lifecycle.run(job.record as NonNullable<Job['record']>, subscribe),
-      log,
+      log: (level, ...rest) => this.log(level, ...rest),
     };
+  }
 
-    // The server loop. The pump below only feeds an emission when the loop can start it, so
-    // concatMap/mergeMap never buffer: no recursive drain, hence no stack overflow however long
-    // the backlog, and synchronous handlers run in a flat loop. takeUntil comes last, so the
-    // running handler is torn down too.
-    const project = this.#batching
-      ? concatMap((emission: Emission) => this.#runBatch(emission))
-      : mergeMap((message: Emission) => this.#start(message as AnyMessage), this.#concurrency);
-    this.#loop = this.#incoming
-      .pipe(project, takeUntil(this.#stop$))
+  /**
+   * Subscribes the loop and binds it to the channel (after construction: a subclass's fields
+   * exist by then). The feed only emits what the loop can start now, so concatMap never
+   * buffers: no recursive drain, no stack overflow however long the backlog. takeUntil comes
+   * last, so the running handler is torn down too.
+   */
+  start(): this {
+    if (this.#loop !== undefined) return this; // not on the public type, but callable: once only
+    this.#loop = this.incoming
+      .pipe(this.project(), takeUntil(this.#stop$))
       /* istanbul ignore next -- see #crash */
       .subscribe({ error: (error: unknown) => this.#crash(error) });
-
-    this.port.attach(this, this.#keyOf);
+    this.port.attach(this, this.keyOf);
     this.retrace();
-    this.#tokenWatch = args.token === undefined ? undefined : onTokenCancelled(args.token, () => this.stop());
-    const signal = args.signal;
-    if (signal !== undefined) {
-      const stopped = (reason: unknown): void =>
-        this.halt('the module server was stopped by its signal', reason);
-      if (checkSignal('signal', signal)) {
-        stopped(reasonOf(signal)); // aborted already: the server stops as soon as it is made
-        return;
-      }
-      try {
-        this.#signalWatch = onAbort(signal, stopped);
-      } catch (error: unknown) {
-        // Node's addEventListener reads the signal's `constructor`, which may be a throwing getter.
-        this.halt('the module server could not listen to its signal', error);
-        throw new TypeError('Expected `signal` to be an AbortSignal, but listening to it threw', {
-          cause: error,
-        });
-      }
-    }
-    this.#pump();
+    this.watchTriggers();
+    this.feed();
+    return this;
   }
 
   // ── The channel side (ChannelConsumer) ────────────────────────────────────────────────────
@@ -179,74 +124,54 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
    * The channel has a message for us (or its counters changed). The start policy: the first
    * message of a burst runs at once, on the sender's stack (a lone request is answered with no
    * hop); the rest of a synchronous burst waits one microtask and is handed over as one batch,
-   * or as soon as it fills one.
+   * or as soon as it fills one (what waits survives young-generation GCs: a 100,000-message
+   * burst held whole cost twice as much).
    */
   wake(): void {
     this.statsStream?.woke();
-    if (this.#batching) {
-      if (this.#emission !== undefined || this.isStopped) return;
-      if (this.#burst) {
-        // A burst that has filled a batch is handed over now, on the sender's stack: a long
-        // synchronous loop of sends then keeps at most one batch waiting, not all of it (what
-        // waits survives young-generation GCs, and a 100,000-message burst cost twice as much).
-        if (this.channel.size < MAX_BATCH) return;
-      } else {
-        this.#burst = true;
-        void RESOLVED.then(this.#flush);
-        // On the module's clock too, so virtual time that never yields to microtasks sees it.
-        if (this.scheduler !== undefined || isVirtualTime()) this.#scheduleOnClock(this.#flush);
-      }
+    if (this.#emission !== undefined || this.isStopped) return;
+    if (this.#burst) {
+      if (this.channel.size < MAX_BATCH) return;
+    } else {
+      this.#burst = true;
+      void RESOLVED.then(this.#flush);
+      // On the module's clock too, so virtual time that never yields to microtasks sees it.
+      if (this.scheduler !== undefined || isVirtualTime()) this.scheduleOnClock(this.#flush);
     }
-    this.#pump();
+    this.feed();
   }
 
   refusal(message: unknown): Error | undefined {
-    return deadlockRefusal(this, this.#calling, message, this.#concurrency, this.#keyOf);
+    return deadlockRefusal(this, this.#calling, message, this.concurrency, this.keyOf);
   }
 
   // ── The loop: channel → emission → handler → reply ────────────────────────────────────────
 
-  /** Emits what the loop can start now: the next batch, or (under `concurrency`) messages one by one. */
-  #pump(): void {
+  /** Emits the next batch, when the loop is idle; takes a Shutdown that reached the head. */
+  protected feed(): void {
     if (this.#pumping || this.isStopped) return;
     this.#pumping = true;
     try {
-      if (this.#batching) {
-        while (this.#emission === undefined && !this.isStopped) {
-          const emission = this.port.batch(MAX_BATCH);
-          if (emission === undefined) {
-            // Nothing startable: a Shutdown at the head (it waited for everything before it), or none.
-            const shutdown = this.port.take(true);
-            if (shutdown !== undefined) this.#shutdown((shutdown as { token: unknown }).token);
-            break;
-          }
-          this.#emission = emission;
-          this.#incoming.next(emission);
-        }
-        return;
-      }
-      while (this.running < this.#concurrency) {
-        // A Shutdown waits until everything sent before it has finished.
-        const message = this.port.take(this.running === 0);
-        if (message === undefined) break;
-        if (message.type === 'Shutdown') {
-          this.#shutdown(message.token);
+      while (this.#emission === undefined && !this.isStopped) {
+        const emission = this.port.batch(MAX_BATCH);
+        if (emission === undefined) {
+          const shutdown = this.port.take(true); // it waited for everything before it
+          if (shutdown !== undefined) this.shutdown((shutdown as { token: unknown }).token);
           break;
         }
-        this.running++;
-        this.#incoming.next(message);
-        if (this.isStopped) break;
+        this.#emission = emission;
+        this.incoming.next(emission);
       }
     } finally {
       this.#pumping = false;
     }
   }
 
-  /**
-   * The concatMap project: handles the messages of one emission in order, one at a time. It
-   * completes at once when every handler answered synchronously; else its inner waits for the
-   * asynchronous one, and the batch goes on from there when it settles.
-   */
+  protected project(): OperatorFunction<Emission, never> {
+    return concatMap((emission) => this.#runBatch(emission));
+  }
+
+  /** Handles one emission in order; its inner completes at once unless a handler went asynchronous. */
   #runBatch(emission: Emission): Observable<never> {
     this.#emission = emission;
     this.#index = 0;
@@ -270,11 +195,8 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
         const message = this.port.startNext(expected);
         if (message === undefined) continue; // withdrawn since the batch was formed
         this.running = 1;
-        const job = this.#handle(message);
-        if (job !== undefined) {
-          this.#paused = job;
-          return false;
-        }
+        this.#paused = this.handle(message); // undefined once settled (set early by track)
+        if (this.#paused !== undefined) return false;
       }
       return true;
     } finally {
@@ -290,35 +212,14 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
     this.#emission = undefined;
     this.#inner = undefined;
     inner?.complete(); // concatMap is idle again before anything new is fed to it
-    this.#pump();
-  }
-
-  /**
-   * Under `concurrency`: handles `first` and, while handlers answer synchronously and a slot is
-   * free, the messages queued behind it (a run): one inner subscription for the run.
-   */
-  #start(first: AnyMessage): Observable<never> {
-    for (let message: AnyMessage | undefined = first; ;) {
-      const job = this.#handle(message);
-      if (job !== undefined) {
-        return new Observable<never>((subscriber) => {
-          job.inner = subscriber;
-          if (job.settled) return subscriber.complete(); // a stop came first
-          return () => job.unfollow();
-        });
-      }
-      if (this.isStopped || this.running >= this.#concurrency) return EMPTY;
-      message = this.port.take(false); // a Shutdown ends the run; #pump takes it
-      if (message === undefined) return EMPTY;
-      this.running++;
-    }
+    this.feed();
   }
 
   /**
    * Runs one handler. Returns its job when the handler went asynchronous and is still running
    * (followed from now on); `undefined` when it is settled: answered, failed, or stopped.
    */
-  #handle(message: AnyMessage): Job | undefined {
+  protected handle(message: AnyMessage): Job | undefined {
     const job =
       message.type === 'Request'
         ? new Job('request', message.wrapper.message, message.wrapper, message)
@@ -331,11 +232,10 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
     this.#calling = job;
     try {
       const lifecycle = this.trace;
-      if (lifecycle !== undefined) {
+      if (lifecycle === undefined) result = this.#call(job);
+      else {
         const record = (job.record = lifecycle.started(message as Parameters<Lifecycle['started']>[0]));
         result = lifecycle.run(record, () => this.#call(job));
-      } else {
-        result = this.#call(job);
       }
     } catch (error: unknown) {
       thrown = true;
@@ -362,7 +262,7 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
       return this.#settleNow(job, false, error);
     }
     if (shape === Shape.Value) return this.#settleNow(job, true, result);
-    if (!this.#batching) this.#active.add(job);
+    this.track(job);
     const teardown =
       shape === Shape.Observable
         ? followJob(this.#settler, job, result as Observable<unknown>)
@@ -398,42 +298,50 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
     this.#settle(job, ok, value);
     this.#release();
     job.unfollow();
-    if (this.#driving) return; // settled during #handle: the batch goes on from there
-    if (this.#batching) return this.#resume();
-    job.inner?.complete(); // mergeMap frees the slot before anything new is fed to it
-    this.#pump();
+    if (!this.#driving) this.goOn(job); // settled during #handle: the batch goes on from there
   }
 
   /** The caller gave up while the job's observable ran: it is dropped, no reply comes. */
   #cutOff(job: Job): void {
-    const wrapper = job.wrapper as NonNullable<Job['wrapper']>;
     const error = failure(
       'CANCELLED',
       'Request cancelled while its handler ran',
-      givenUpOutcome(wrapper).error,
+      givenUpOutcome(job.wrapper as NonNullable<Job['wrapper']>).error,
     );
     this.#settle(job, false, error, true);
     this.#release();
     job.unfollow();
-    // The next message starts later, not inside the caller's give-up: a pipeline torn down
-    // withdraws everything queued behind it in that same call. On the module's clock, so
-    // virtual time sees it at this frame; and in a microtask, so a clock that never runs its
-    // actions cannot stall the module. Whichever comes first goes on; the other finds it done.
-    if (this.#batching) {
-      const goOn = (): void => {
-        if (this.#paused === job) this.#resume();
-      };
-      this.#scheduleOnClock(goOn);
-      void RESOLVED.then(goOn);
-      return;
-    }
-    job.inner?.complete();
-    const pump = (): void => this.#pump();
-    this.#scheduleOnClock(pump);
-    void RESOLVED.then(pump);
+    this.goOnLater(job);
   }
 
-  #scheduleOnClock(work: () => void): void {
+  /** An asynchronous job is settled: the loop goes on with the next message. */
+  protected goOn(job: Job): void {
+    if (this.#paused === job) this.#resume();
+  }
+
+  /**
+   * As {@link goOn}, but later, not inside the caller's give-up: a pipeline torn down withdraws
+   * everything queued behind it in that same call. On the module's clock, so virtual time sees
+   * it at this frame; and in a microtask, so a clock that never runs its actions cannot stall
+   * the module. Whichever comes first goes on; the other finds it done.
+   */
+  protected goOnLater(job: Job): void {
+    const goOn = (): void => {
+      if (this.#paused === job) this.#resume();
+    };
+    this.scheduleOnClock(goOn);
+    void RESOLVED.then(goOn);
+  }
+
+  /**
+   * An asynchronous job is followed from now on: it pauses the batch. Set before following, so
+   * a stop from inside its observable's subscribe fails it too.
+   */
+  protected track(job: Job): void {
+    this.#paused = job;
+  }
+
+  protected scheduleOnClock(work: () => void): void {
     try {
       (this.scheduler ?? monotonicScheduler).schedule(work);
     } catch {
@@ -453,8 +361,7 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
     if (job.settled) return;
     job.settled = true;
     job.release();
-    if (!this.#batching) this.#active.delete(job);
-    if (this.#keyOf !== undefined) this.port.release(job.source as AnyMessage);
+    if (this.keyOf !== undefined) this.port.release(job.source as AnyMessage);
     this.statsStream?.settled();
     this.handled++;
     const wrapper = job.wrapper;
@@ -464,31 +371,16 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
       wrapper !== undefined && (!ok || job.record !== undefined || this.port.watched()) && isGivenUp(wrapper);
     // A request its caller gave up on that then fails (typically by honouring context.signal)
     // was cancelled, not broken: it is not reported as a handler failure.
-    if (!ok && !gaveUp) {
-      this.failed++;
-      this.errors.next({ kind: job.kind, message: job.message as M, error: value as E });
-      if (job.kind === 'command')
-        this.log('error', 'spark-channel: handleCommand failed:', value, job.message);
-      if (isNoRoute(value)) this.port.deadLetter('no-route', job.source as AnyMessage, value);
-    }
+    if (!ok && !gaveUp) this.reportFailure(job, value);
     if (job.record !== undefined) settledEvent(this.lifecycle, job, gaveUp, ok, value);
     if (wrapper !== undefined) {
       if (gaveUp && !cutOff) lateReply(this.port, job, ok, value);
       reply(wrapper, ok ? { ok: true, value } : { ok: false, error: value });
     }
-    if (!ok && this.#supervision !== undefined && !this.isStopped) this.#supervision.failed(job, value);
+    if (!ok && this.supervision !== undefined && !this.isStopped) this.supervision.failed(job, value);
   }
 
   // ── Stopping ──────────────────────────────────────────────────────────────────────────────
-
-  #shutdown(token: unknown): void {
-    try {
-      (token as { cancel(): void }).cancel();
-    } catch (error: unknown) {
-      this.log('warn', 'spark-channel: the Shutdown token threw from cancel():', error);
-    }
-    this.halt('the module server shut down');
-  }
 
   protected halt(reason: string, cause?: unknown, deadReason: 'dropped' | 'policy' = 'dropped'): void {
     if (this.isStopped) return;
@@ -500,32 +392,14 @@ class ModuleServerImpl<M, R, E> extends ServerSurface<M, E> implements ChannelCo
     this.#stop$.complete();
     // The running jobs: the asynchronous ones, and the one whose handler is stopping us right now.
     const calling = this.#calling;
-    if (calling !== undefined && !calling.settled) this.#active.add(calling);
-    if (paused !== undefined && !paused.settled) this.#active.add(paused);
-    this.abandoned = this.#active.size;
-    const lifecycle = this.lifecycle;
-    failRunning(this.#active, reason, cause, lifecycle);
-    this.#active.clear();
-    this.running = 0;
+    if (calling !== undefined && !calling.settled) this.active.add(calling);
+    if (paused !== undefined && !paused.settled) this.active.add(paused);
+    this.unwatchTriggers();
+    this.#loop?.unsubscribe();
+    this.incoming.complete();
     // What is left of the batch in hand is still queued: the channel fails it with the rest.
-    const dropped = this.port.close(reason, cause, deadReason);
-    this.abandoned += dropped.requests + dropped.commands;
-    if (dropped.commands > 0) {
-      // Queued commands have no caller to reject: say so rather than lose them silently.
-      this.log('warn', `spark-channel: ${reason}; ${dropped.commands} queued command(s) were not handled`);
-    }
-    this.#tokenWatch?.unsubscribe();
-    this.#tokenWatch = undefined;
-    this.#signalWatch?.();
-    this.#signalWatch = undefined;
-    this.#loop.unsubscribe();
-    this.#incoming.complete();
-    this.errors.complete();
-    const stoppedEvent = { type: 'stopped' as const, at: lifecycle.now(), reason };
-    lifecycle.emit(cause === undefined ? stoppedEvent : { ...stoppedEvent, error: cause });
-    lifecycle.complete();
-    this.statsStream?.stopped();
-    this.resolveStopped();
+    this.settleStop(this.active, reason, cause, deadReason);
+    this.active.clear();
   }
 
   /** Only a bug in the library itself gets here: fail safe, never leave callers hanging. */

@@ -3,7 +3,8 @@ import { type DispatcherOptions, SparkGenericModuleDispatcher } from './dispatch
 import type { SparkGenericModuleHandler } from './handler.js';
 import { checkOptions, readable } from './internal/validate.js';
 import { ModuleChannel } from './module-channel.js';
-import { type ModuleServer, type ModuleServerOptions, runModuleServer } from './module-server.js';
+import type { ModuleServer, ModuleServerOptions } from './module-server-types.js';
+import { runModuleServer } from './run-module-server.js';
 
 /** Options of {@link spawnModule}: the server's, the dispatcher's, and the channel's `capacity`. */
 export type SpawnModuleOptions<M = never> = ModuleServerOptions<M> &

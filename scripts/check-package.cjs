@@ -1,9 +1,21 @@
 #!/usr/bin/env node
 // Checks the package a user would install, not the work tree: packs the tarball, lints it with
-// publint and @arethetypeswrong/cli, then unpacks it beside a copy of rxjs and runs a request
-// round trip from a plain Node ESM script and from a CommonJS require.
+// publint and @arethetypeswrong/cli (every resolution mode, node10 included), then unpacks it
+// beside a copy of rxjs and runs a request round trip per entry from a plain Node ESM script and
+// from a CommonJS require; loads both formats in one process and crosses values between them
+// (scripts/package/cross-copies.cjs); and compiles a consumer project with each supported
+// TypeScript version under every resolution mode (scripts/package/consumer-types.cjs).
+// docs/packaging.md says why the package is laid out as it is.
 'use strict';
-const { mkdtempSync, mkdirSync, readFileSync, writeFileSync, symlinkSync, rmSync } = require('node:fs');
+const {
+  copyFileSync,
+  mkdtempSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+  symlinkSync,
+  rmSync,
+} = require('node:fs');
 const { dirname, join } = require('node:path');
 const { tmpdir } = require('node:os');
 const { execFileSync } = require('node:child_process');
@@ -23,7 +35,8 @@ try {
   console.log(`packed ${packed}`);
 
   run(bin('publint'), ['run', '--strict', tarball]);
-  run(bin('attw'), [tarball, '--format', 'table-flipped', '--profile', 'node16']);
+  // No --profile: node10, node16 (from CommonJS and from ESM) and bundler, every entry.
+  run(bin('attw'), [tarball, '--format', 'table-flipped']);
 
   const app = join(work, 'app');
   const installed = join(app, 'node_modules', 'spark-channel');
@@ -74,6 +87,8 @@ Promise.all([dispatcher.request(21), dispatcher.sendCommand(1)])
     'dist/cjs/index.js',
     'dist/esm/testing/index.js',
     'dist/cjs/testing/index.js',
+    'dist/esm/inspect/index.js',
+    'dist/cjs/inspect/index.js',
   ]) {
     const seen = new Set();
     const visit = (file) => {
@@ -180,8 +195,37 @@ probe
 `,
   );
 
-  // The published declarations, checked as a strict consumer compiles them (skipLibCheck off):
-  // stripped internals must not leave a class that no longer matches what it claims.
+  // spark-channel/inspect: a watched module's request seen in a served snapshot, over HTTP.
+  trip(
+    'inspect',
+    [
+      ['spark-channel', 'spawnModule'],
+      ['spark-channel/inspect', 'createInspector'],
+    ],
+    (format) => `
+const inspector = createInspector();
+const orders = spawnModule({ handleRequest: (m) => m.n * 2, handleCommand() {} });
+inspector.watch('orders', orders);
+orders.dispatcher.request({ type: 'Double', n: 21 })
+  .then(async (answer) => {
+    const server = await inspector.serve({ port: 0 });
+    const snapshot = await (await fetch(server.url + 'snapshot.json')).json();
+    const page = await (await fetch(server.url)).text();
+    await server.close();
+    inspector.close();
+    orders.server.stop();
+    const [card] = snapshot.modules;
+    const [entry] = snapshot.timeline;
+    if (answer !== 42 || card?.stats.handled !== 1 || entry?.outcome !== 'ok' || !page.includes('renderInspector'))
+      throw new Error('inspect round trip failed: ' + JSON.stringify(snapshot));
+    console.log('${format} spark-channel/inspect ok: served', server.url, 'with', card.name, 'handled', card.stats.handled);
+  })
+  .catch((error) => { console.error(error); process.exit(1); });
+`,
+  );
+
+  // The optional peers of spark-channel/nats and spark-channel/worker (the cross-copies check
+  // below loads every entry).
   symlinkSync(join(root, 'node_modules', '@nats-io'), join(app, 'node_modules', '@nats-io'), 'dir');
   symlinkSync(join(root, 'node_modules', 'piscina'), join(app, 'node_modules', 'piscina'), 'dir');
   // spark-channel/worker: a request answered in a real worker thread (the bootstrap written to a
@@ -214,42 +258,14 @@ Promise.all([dispatcher.request(21), dispatcher.request(-1).catch((error) => err
 `,
   );
 
-  const entries = ['', '/angular', '/worker', '/nats', '/testing', '/otel'];
-  writeFileSync(
-    join(app, 'types.mts'),
-    entries
-      .map((entry, i) => `import * as entry${i} from 'spark-channel${entry}';\nvoid entry${i};`)
-      .join('\n') + '\n',
-  );
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  for (const module of ['node16', 'nodenext']) {
-    run(
-      process.execPath,
-      [
-        tsc,
-        '--noEmit',
-        '--strict',
-        '--exactOptionalPropertyTypes',
-        '--skipLibCheck',
-        'false',
-        '--module',
-        module,
-        '--moduleResolution',
-        module,
-        '--target',
-        'ES2022',
-        '--lib',
-        'ES2022,DOM',
-        '--types',
-        'node',
-        '--typeRoots',
-        join(root, 'node_modules', '@types'),
-        'types.mts',
-      ],
-      app,
-    );
-  }
-  console.log('published declarations: every entry type-checks with skipLibCheck off (node16, nodenext)');
+  // One process, both loaders: the same copy of every entry, and values made by one accepted by
+  // the other, whichever loader comes first.
+  copyFileSync(join(__dirname, 'package', 'cross-copies.cjs'), join(app, 'cross-copies.cjs'));
+  run(process.execPath, ['cross-copies.cjs', 'require-first'], app);
+  run(process.execPath, ['cross-copies.cjs', 'import-first'], app);
+
+  // The published declarations, as consumers on each supported TypeScript compile them.
+  run(process.execPath, [join(__dirname, 'package', 'consumer-types.cjs'), tarball]);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

@@ -7,6 +7,7 @@
  *   npm run soak -- --seconds=10    # shorter (`--seconds 10` too)
  *   npm run soak -- --watch         # with every module's events$ and deadLetters$ watched, checked
  *                                   # against what the callers saw
+ *   npm run soak -- --inspect       # with the live inspector served on 127.0.0.1 (the URL is printed)
  *   npm run soak -- --help          # every flag
  *
  * Flags are parsed by `node:util` parseArgs, strictly: an unknown flag or a bad value is refused
@@ -17,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { map, Observable, throwError, timer } from 'rxjs';
 
 import { SparkChannelError, spawnModule } from '../lib/index.js';
+import { createInspector, type InspectorServer } from '../lib/inspect/index.js';
 
 const USAGE = `usage: npm run soak -- [flags]
 
@@ -29,6 +31,9 @@ lost, settles twice or gets an unexplained outcome.
   --seed=<n>       PRNG seed, to replay a run (default ${0x5eed})
   --watch          also watch every module's events$ and deadLetters$ and check them
                    against what the callers saw
+  --inspect        watch the three modules in the live inspector (spark-channel/inspect),
+                   served on 127.0.0.1; open the printed URL in a browser
+  --inspect-port=<n>  its port (default 9230; 0 picks a free one)
   -h, --help       this text
 
 Flags go after \`--\` (npm keeps the ones before it for itself).
@@ -39,8 +44,23 @@ function refuse(message: string): never {
   process.exit(2);
 }
 
-function parseFlags(): { seconds: number; producers: number; seed: number; watch: boolean } {
-  let values: { seconds?: string; producers?: string; seed?: string; watch?: boolean; help?: boolean };
+function parseFlags(): {
+  seconds: number;
+  producers: number;
+  seed: number;
+  watch: boolean;
+  inspect: boolean;
+  inspectPort: number;
+} {
+  let values: {
+    seconds?: string;
+    producers?: string;
+    seed?: string;
+    watch?: boolean;
+    inspect?: boolean;
+    'inspect-port'?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       options: {
@@ -48,6 +68,8 @@ function parseFlags(): { seconds: number; producers: number; seed: number; watch
         producers: { type: 'string' },
         seed: { type: 'string' },
         watch: { type: 'boolean' },
+        inspect: { type: 'boolean' },
+        'inspect-port': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -61,7 +83,7 @@ function parseFlags(): { seconds: number; producers: number; seed: number; watch
     process.exit(0);
   }
   // `npm run soak --seconds=2` (no `--`) hands the flag to npm, which keeps it as config.
-  for (const flag of ['seconds', 'producers', 'seed', 'watch'] as const) {
+  for (const flag of ['seconds', 'producers', 'seed', 'watch', 'inspect', 'inspect-port'] as const) {
     const npm = process.env[`npm_config_${flag}`];
     if (npm !== undefined && values[flag] === undefined) {
       refuse(
@@ -85,7 +107,17 @@ function parseFlags(): { seconds: number; producers: number; seed: number; watch
     producers: number('producers', values.producers, 8, true),
     seed: number('seed', values.seed, 0x5eed, true),
     watch: values.watch === true,
+    inspect: values.inspect === true,
+    inspectPort: inspectPort(values['inspect-port']),
   };
+}
+
+function inspectPort(value: string | undefined): number {
+  if (value === undefined) return 9230;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < 0 || n > 65_535)
+    refuse(`--inspect-port must be an integer from 0 to 65535, got '${value}'`);
+  return n;
 }
 
 const flags = parseFlags();
@@ -160,6 +192,13 @@ const counts = {
   commands: 0,
   violations: 0,
 };
+// --inspect: the live page for a long run. The inspector subscribes to each module's events$,
+// errors$ and deadLetters$ (the --watch cost) and keeps bounded rings only.
+const inspector = flags.inspect ? createInspector() : undefined;
+let inspectorServer: InspectorServer | undefined;
+if (inspector !== undefined) {
+  ['plain', 'bounded ×4', 'keyed ×2'].forEach((name, i) => inspector.watch(name, modules[i]!));
+}
 const moduleErrors = { count: 0 };
 for (const { server } of modules) server.errors$.subscribe(() => moduleErrors.count++);
 
@@ -260,6 +299,20 @@ async function producer(id: number): Promise<void> {
   }
 }
 
+const ready: Promise<void> =
+  inspector === undefined
+    ? Promise.resolve()
+    : inspector.serve({ port: flags.inspectPort }).then(
+        (server) => {
+          inspectorServer = server;
+          console.log(`soak: inspector at ${server.url} (open it in a browser)`);
+        },
+        (error: unknown) =>
+          refuse(
+            `--inspect could not listen on port ${flags.inspectPort}: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+      );
+
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
 const started = Date.now();
 let last = { time: started, messages: 0 };
@@ -282,37 +335,51 @@ const ticker = new Observable<number>((subscriber) => {
   if (now - started >= seconds * 1_000) running = false;
 });
 
-void Promise.all(Array.from({ length: producers }, (_, id) => producer(id))).then(async () => {
-  ticker.unsubscribe();
-  await Promise.all(modules.map(({ dispatcher }) => dispatcher.shutdown()));
-  const elapsed = (Date.now() - started) / 1_000;
-  const total = counts.sent + counts.commands;
-  if (counts.settled !== counts.sent) violation(`${counts.sent - counts.settled} requests never settled`);
-  if (watch) {
-    const { ok, error, timeout, cancelled } = watched.outcomes;
-    const seen = { ok, error, timeout, cancelled };
-    const told = {
-      ok: counts.ok,
-      error: counts.handlerErrors,
-      timeout: counts.timeouts,
-      cancelled: counts.cancelled,
-    };
-    if (JSON.stringify(seen) !== JSON.stringify(told))
-      violation(
-        `events$ outcomes ${JSON.stringify(seen)} differ from what callers saw ${JSON.stringify(told)}`,
+void ready
+  .then(() => Promise.all(Array.from({ length: producers }, (_, id) => producer(id))))
+  .then(async () => {
+    ticker.unsubscribe();
+    await Promise.all(modules.map(({ dispatcher }) => dispatcher.shutdown()));
+    const elapsed = (Date.now() - started) / 1_000;
+    const total = counts.sent + counts.commands;
+    if (counts.settled !== counts.sent) violation(`${counts.sent - counts.settled} requests never settled`);
+    if (watch) {
+      const { ok, error, timeout, cancelled } = watched.outcomes;
+      const seen = { ok, error, timeout, cancelled };
+      const told = {
+        ok: counts.ok,
+        error: counts.handlerErrors,
+        timeout: counts.timeouts,
+        cancelled: counts.cancelled,
+      };
+      if (JSON.stringify(seen) !== JSON.stringify(told))
+        violation(
+          `events$ outcomes ${JSON.stringify(seen)} differ from what callers saw ${JSON.stringify(told)}`,
+        );
+      if (watched.commands !== counts.commands)
+        violation(`events$ settled ${watched.commands} commands of ${counts.commands} sent`);
+      console.log(
+        `\nwatched: requests settled ${JSON.stringify(seen)} (as their callers saw), commands ${watched.commands}, ` +
+          `most in flight at once ${watched.inFlight}, given up while waiting for room ${watched.neverAccepted}, dead letters ${JSON.stringify(watched.deadLetters)}`,
       );
-    if (watched.commands !== counts.commands)
-      violation(`events$ settled ${watched.commands} commands of ${counts.commands} sent`);
+    }
+    if (inspector !== undefined) {
+      for (const card of inspector.snapshot().modules) {
+        const p = (n: number | undefined): string => (n === undefined ? '–' : `${n.toFixed(2)} ms`);
+        console.log(
+          `inspector: ${card.name}: ${card.status}, handled ${card.stats.handled}, failed ${card.stats.failed}, ` +
+            `queue wait p99 ${p(card.queueWait.p99)}, handling p99 ${p(card.handling.p99)}, ` +
+            `dead letters ${card.deadLetters}, errors ${card.errors}`,
+        );
+      }
+      await inspectorServer?.close();
+      inspector.close();
+    }
     console.log(
-      `\nwatched: requests settled ${JSON.stringify(seen)} (as their callers saw), commands ${watched.commands}, ` +
-        `most in flight at once ${watched.inFlight}, given up while waiting for room ${watched.neverAccepted}, dead letters ${JSON.stringify(watched.deadLetters)}`,
+      `\nsoak: ${total.toLocaleString('en')} messages in ${elapsed.toFixed(1)} s (${Math.round(total / elapsed).toLocaleString('en')}/s); ` +
+        `requests ${counts.sent.toLocaleString('en')} sent, ${counts.settled.toLocaleString('en')} settled ` +
+        `(ok ${counts.ok}, handler errors ${counts.handlerErrors}, timeouts ${counts.timeouts}, cancelled ${counts.cancelled}); ` +
+        `commands ${counts.commands}; errors$ ${moduleErrors.count}; violations ${counts.violations}`,
     );
-  }
-  console.log(
-    `\nsoak: ${total.toLocaleString('en')} messages in ${elapsed.toFixed(1)} s (${Math.round(total / elapsed).toLocaleString('en')}/s); ` +
-      `requests ${counts.sent.toLocaleString('en')} sent, ${counts.settled.toLocaleString('en')} settled ` +
-      `(ok ${counts.ok}, handler errors ${counts.handlerErrors}, timeouts ${counts.timeouts}, cancelled ${counts.cancelled}); ` +
-      `commands ${counts.commands}; errors$ ${moduleErrors.count}; violations ${counts.violations}`,
-  );
-  process.exit(counts.violations === 0 ? 0 : 1);
-});
+    process.exit(counts.violations === 0 ? 0 : 1);
+  });

@@ -574,6 +574,33 @@ describe('runModuleServer', () => {
       expect(server.isRunning).toBe(false);
     });
 
+    it('ignores a second start() (a method of the class, not of the ModuleServer type)', async () => {
+      const { dispatcher, server } = spawnModule<number, number>({
+        handleRequest: (m) => m + 1,
+        handleCommand: noCommands,
+      });
+      expect((server as unknown as { start(): unknown }).start()).toBe(server);
+      await expect(dispatcher.request(1)).resolves.toBe(2);
+      expect(server.stats()).toMatchObject({ handled: 1 });
+    });
+
+    it.each([1, 2])(
+      'fails the request whose observable stops its own server as it is subscribed (concurrency %i)',
+      async (concurrency) => {
+        // The stop comes after the handler returned, while its observable is being followed:
+        // the job is running, so the stop must fail it (it once hung with concurrency 1).
+        const channel = new ModuleChannel<string, string>();
+        const handler: SparkGenericModuleHandler<string, string> = {
+          handleRequest: () => new Observable<string>(() => server.stop()),
+          handleCommand: noCommands,
+        };
+        const server = runModuleServer(handler, channel, { concurrency });
+        const dispatcher = new SparkGenericModuleDispatcher(channel);
+        await expect(codeOf(dispatcher.request('x'))).resolves.toBe('RECEIVE_FAILED');
+        expect(server.stats()).toMatchObject({ running: 0 });
+      },
+    );
+
     it('stops when its `token` option is cancelled, and when created with a cancelled token', async () => {
       const token = new SparkChannelCancellationToken();
       const { dispatcher, server } = spawnModule<string, string>(

@@ -6,7 +6,9 @@ import {
   CallbackWrapper,
   ModuleChannel,
   type Result,
+  type ModuleServer,
   runModuleServer,
+  SparkGenericModuleDispatcher,
   SparkGenericModuleMessage,
   spawnModule,
 } from '../lib/index.js';
@@ -59,6 +61,33 @@ describe('the `signal` option of a server', () => {
     await server.stopped;
   });
 
+  it('throws a TypeError naming `signal` when listening to it throws, and leaves the channel closed', async () => {
+    const controller = new AbortController();
+    // Node's addEventListener reads the signal's `constructor`: a throwing getter there is the
+    // one way a real AbortSignal can refuse a listener.
+    Object.defineProperty(controller.signal, 'constructor', {
+      get: () => {
+        throw new Error('no listeners today');
+      },
+    });
+    const channel = new ModuleChannel<number, number>();
+    let thrown: unknown;
+    try {
+      runModuleServer(echo, channel, { signal: controller.signal });
+    } catch (error: unknown) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({
+      name: 'TypeError',
+      message: expect.stringMatching(/`signal`/),
+      cause: { message: 'no listeners today' },
+    });
+    expect(channel.isClosed).toBe(true);
+    await expect(channel.send(SparkGenericModuleMessage.Command(1))).rejects.toMatchObject({
+      code: 'SEND_FAILED',
+    });
+  });
+
   it.each([
     ['a plain object', { aborted: false }],
     [
@@ -70,6 +99,41 @@ describe('the `signal` option of a server', () => {
     expect(() => spawnModule(echo, { signal: signal as AbortSignal })).toThrow(
       expect.objectContaining({ name: 'TypeError', message: expect.stringMatching(/`signal`/) }),
     );
+  });
+});
+
+describe('await using: Symbol.asyncDispose', () => {
+  it('drains the server when the scope ends: what was sent finishes, then it stops', async () => {
+    const gate = deferred();
+    const handled: number[] = [];
+    const channel = new ModuleChannel<number, number>();
+    const dispatcher = new SparkGenericModuleDispatcher(channel);
+    let server: ModuleServer<number, Error> | undefined;
+    let answer: Promise<number> | undefined;
+    {
+      await using scoped = runModuleServer(
+        {
+          handleRequest: async (n: number) => (await gate.promise, n),
+          handleCommand: (n: number) => void handled.push(n),
+        },
+        channel,
+      );
+      server = scoped;
+      answer = dispatcher.request(1);
+      void dispatcher.sendCommand(2);
+      setTimeout(() => gate.resolve(), 5);
+    }
+    // The block waited for the drain: the request was answered, the command handled.
+    expect(server.isRunning).toBe(false);
+    await expect(answer).resolves.toBe(1);
+    expect(handled).toEqual([2]);
+    await expect(dispatcher.request(3)).rejects.toMatchObject({ code: 'SEND_FAILED' });
+  });
+
+  it('resolves at once for a server that has already stopped', async () => {
+    const { server } = spawnModule<number, number>(echo);
+    server.stop();
+    await expect(server[Symbol.asyncDispose]()).resolves.toBeUndefined();
   });
 });
 

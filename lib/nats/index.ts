@@ -1,4 +1,4 @@
-// `spark-channel/nats`: modules served on a NATS subject, and dispatchers for them, with the
+// `spark-channel/nats`: modules served on a NATS subject, dispatchers for them and an event bus, with the
 // official client (`@nats-io/transport-node`, an optional peer dependency). The root entry never
 // reaches this file, and this entry never loads the client: you pass the connection.
 export type { NatsConnectionLike, NatsMsg, NatsSubscription } from './connection.js';
@@ -10,3 +10,10 @@ export {
   type NatsRequestOptions,
 } from './nats-dispatcher.js';
 export { serveModule, type ServedModule, type ServeModuleOptions } from './serve-module.js';
+export {
+  natsEventBus,
+  type NatsEventBus,
+  type NatsEventBusOptions,
+  type NatsEventConnection,
+  type NatsEventMsg,
+} from './nats-event-bus.js';

@@ -31,3 +31,27 @@ export const ATTR_SPARK_CHANNEL_HANDLING_MS = 'spark_channel.handling_ms';
  * `SparkChannelError` code, else the error's `name`, else `_OTHER`.
  */
 export const ATTR_ERROR_TYPE = 'error.type';
+
+/** The event bus's name (the `name` option of `openTelemetryEvents`); absent when none was given. */
+export const ATTR_SPARK_CHANNEL_BUS = 'spark_channel.bus';
+
+/** A delivery span's module subscriber: its number on the bus, in subscription order (as `CHANNEL_FULL` names it). */
+export const ATTR_SPARK_CHANNEL_SUBSCRIBER = 'spark_channel.subscriber';
+
+/** How a delivery to a module subscriber ended: `accepted`, `dropped`, `refused` or `failed`. */
+export const ATTR_SPARK_CHANNEL_DELIVERY = 'spark_channel.delivery';
+
+/** On a publish span: how many module subscribers the event was delivered to. */
+export const ATTR_SPARK_CHANNEL_SUBSCRIBERS = 'spark_channel.subscribers';
+
+/** OpenTelemetry's `messaging.system` (messaging semantic conventions): `spark_channel` on event spans. */
+export const ATTR_MESSAGING_SYSTEM = 'messaging.system';
+
+/** OpenTelemetry's `messaging.operation.type`: `send` on a publish span, `process` on a delivery span. */
+export const ATTR_MESSAGING_OPERATION_TYPE = 'messaging.operation.type';
+
+/** OpenTelemetry's `messaging.operation.name`: `publish` or `deliver`. */
+export const ATTR_MESSAGING_OPERATION_NAME = 'messaging.operation.name';
+
+/** OpenTelemetry's `messaging.destination.name`: the event's `type` (the bus's destination for it). */
+export const ATTR_MESSAGING_DESTINATION_NAME = 'messaging.destination.name';

@@ -13,15 +13,16 @@ import { checkMarkdownExamples, extractExamples, formatDiagnostics } from './mar
 const pages = [
   ['docs/errors.md', 2],
   ['docs/flow-control.md', 1], // one program, split by prose
-  ['docs/shutdown.md', 5],
+  ['docs/shutdown.md', 6],
   ['docs/workers.md', 1],
-  ['docs/nats.md', 1],
+  ['docs/nats.md', 2], // serving and calling a module; the event bus
   ['docs/from-rust.md', 2],
   ['docs/coming-from/nestjs-cqrs.md', 2], // theirs and ours: both compile
   ['docs/coming-from/p-queue.md', 2], // theirs and ours: both compile
   ['docs/coming-from/ngrx-effects.md', 1], // ours only: NgRx is not installed, theirs is ```js
   ['docs/coming-from/comlink.md', 1], // ours only: Comlink is not installed, theirs is ```js
-  ['docs/events.md', 2], // the guide (one program, split by prose) and the saga example
+  ['docs/events.md', 4], // the guide (one program, split by prose), the saga, over NATS, tracing
+  ['docs/inspector.md', 3], // mount, serve, a watched bus
 ] as const;
 
 describe.each(pages)('%s', (page, count) => {

@@ -8,6 +8,9 @@ import { codeOf } from '../support/helpers.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 const withGc = gc === undefined ? it.skip : it;
+// Each test pushes 110,000 messages through coverage instrumentation: on a loaded machine that
+// outlasts jest's default 30 s. The timeout only guards against a hang; speed is the bench's job.
+jest.setTimeout(120_000);
 
 /**
  * Heap used after full collections (several passes, so finalisers and weak refs settle); the

@@ -9,6 +9,7 @@ import { SparkGenericModuleMessage } from '../../module-message.js';
 import { type ChannelPort, portOf } from '../channel/channel-port.js';
 import { RESOLVED } from '../reply.js';
 import { failure } from '../validate.js';
+import type { DeliveryReport } from './instrumentation.js';
 
 /** What a subscriber does with an event its module's channel has no room for. */
 export type Overflow = 'wait' | 'drop-newest' | 'drop-oldest';
@@ -84,39 +85,48 @@ export class ModuleSubscriber {
    * Hands `event` to the module. Returns `undefined` when it was taken (or dropped, or refused)
    * at once, else a promise that resolves once the channel accepted it; it never rejects: a
    * refusal is the module's dead letter, not the publisher's failure. `now`: never wait.
+   * `report` (only when the bus is traced) is told once how the delivery ended.
    */
-  deliver(event: object, now: boolean): Promise<void> | undefined {
+  deliver(event: object, now: boolean, report?: DeliveryReport): Promise<void> | undefined {
     let command: unknown = event;
     if (this.#toCommand !== undefined) {
       try {
         command = this.#toCommand(event);
       } catch (error: unknown) {
         reportUnhandled(error); // this subscriber misses the event; nobody else does
+        report?.('failed', error);
         return undefined;
       }
     }
     const dispatcher = this.#dispatcher;
-    if (dispatcher === undefined) return this.#toSink(command);
+    if (dispatcher === undefined) return this.#toSink(command, report);
     if (dispatcher.sender.isClosed) {
       this.remove(this);
-      dispatcher.sendCommand(command).catch(noop); // refused: the channel reports the dead letter
+      // refused: the channel reports the dead letter
+      dispatcher
+        .sendCommand(command)
+        .catch(report === undefined ? noop : (error: unknown) => report('refused', error));
       return undefined;
     }
-    if (this.#overflow !== 'wait') return this.#orDrop(dispatcher, command);
+    if (this.#overflow !== 'wait') return this.#orDrop(dispatcher, command, report);
     if (now) {
-      this.#trySend(dispatcher, command);
+      this.#trySend(dispatcher, command, report);
       return undefined;
     }
     const accepted = dispatcher.sendCommand(command);
-    if (accepted === RESOLVED) return undefined;
-    return accepted.then(noop, () => {
+    if (accepted === RESOLVED) {
+      report?.('accepted');
+      return undefined;
+    }
+    return accepted.then(report === undefined ? noop : () => report('accepted'), (error: unknown) => {
       // Refused (the module stopped while we waited, or its key function threw): the channel
       // reported the dead letter; a closed channel will never take another, so leave the bus.
       if (dispatcher.sender.isClosed) this.remove(this);
+      report?.('refused', error);
     });
   }
 
-  #orDrop(dispatcher: Dispatcher, command: unknown): undefined {
+  #orDrop(dispatcher: Dispatcher, command: unknown, report: DeliveryReport | undefined): undefined {
     const port = this.#port as ChannelPort;
     const newest = this.#overflow === 'drop-newest';
     const room = newest
@@ -129,36 +139,48 @@ export class ModuleSubscriber {
       const reason = newest
         ? 'the channel was full'
         : 'the channel was full, with no older event of its own queued';
-      port.deadLetter(
-        'dropped',
-        SparkGenericModuleMessage.Command(command),
-        failure('CHANNEL_FULL', `Event dropped: ${reason} (overflow: ${this.#overflow})`),
-      );
+      const error = failure('CHANNEL_FULL', `Event dropped: ${reason} (overflow: ${this.#overflow})`);
+      port.deadLetter('dropped', SparkGenericModuleMessage.Command(command), error);
+      report?.('dropped', error);
       return undefined;
     }
     if (!newest && typeof command === 'object' && command !== null) this.#mine?.add(command);
-    this.#trySend(dispatcher, command);
+    this.#trySend(dispatcher, command, report);
     return undefined;
   }
 
   /** A send that must not wait: a refusal (a rate limit, a key function) is already a dead letter. */
-  #trySend(dispatcher: Dispatcher, command: unknown): void {
+  #trySend(dispatcher: Dispatcher, command: unknown, report: DeliveryReport | undefined): void {
     try {
       dispatcher.trySendCommand(command);
-    } catch {
+    } catch (error: unknown) {
       // Reported on the module's deadLetters$ as `refused`, with the error.
+      report?.('refused', error);
+      return;
     }
+    report?.('accepted');
   }
 
-  #toSink(command: unknown): Promise<void> | undefined {
+  #toSink(command: unknown, report: DeliveryReport | undefined): Promise<void> | undefined {
     let accepted: unknown;
     try {
       accepted = (this.#sink as CommandSink).sendCommand(command);
     } catch (error: unknown) {
       reportUnhandled(error);
+      report?.('failed', error);
       return undefined;
     }
-    if (accepted === RESOLVED) return undefined;
-    return Promise.resolve(accepted).then(noop, reportUnhandled);
+    if (accepted === RESOLVED) {
+      report?.('accepted');
+      return undefined;
+    }
+    if (report === undefined) return Promise.resolve(accepted).then(noop, reportUnhandled);
+    return Promise.resolve(accepted).then(
+      () => report('accepted'),
+      (error: unknown) => {
+        reportUnhandled(error);
+        report('failed', error);
+      },
+    );
   }
 }

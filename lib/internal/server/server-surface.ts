@@ -15,9 +15,14 @@ import type {
 } from '../../module-server-types.js';
 import type { ChannelPort } from '../channel/channel-port.js';
 import { drain } from './drain.js';
+import type { Job } from './job.js';
 import { Lifecycle } from './lifecycle.js';
 import type { ServerArguments } from './read-arguments.js';
+import { failRunning } from './reports.js';
+import { isNoRoute } from './shape.js';
 import { StatsStream } from './stats.js';
+import { watchStopTriggers } from './stop-triggers.js';
+import { SupervisionHook } from './supervision-hook.js';
 
 /**
  * What every module server has beside its loop: the `ModuleServer` surface (stats, `stats$`,
@@ -44,7 +49,11 @@ export abstract class ServerSurface<M, E> implements ModuleServer<M, E> {
   protected failed = 0;
   /** Jobs a stop cut off, running or queued (the drain report's `abandoned`). */
   protected abandoned = 0;
+  /** Hook: a supervised handler (`supervise`). */
+  protected readonly supervision: SupervisionHook | undefined;
   readonly #logger: ModuleServerLogger;
+  #triggers: Pick<ServerArguments<M>, 'token' | 'signal'> | undefined; // until watchTriggers
+  #unwatch: (() => void) | undefined;
 
   constructor(channel: ModuleChannel<M, unknown, unknown, E>, port: ChannelPort, args: ServerArguments<M>) {
     this.channel = channel;
@@ -56,6 +65,32 @@ export abstract class ServerSurface<M, E> implements ModuleServer<M, E> {
     );
     this.errors$ = this.errors.asObservable();
     this.stopped = new Promise<void>((resolve) => (this.resolveStopped = resolve));
+    this.supervision =
+      args.supervisor &&
+      new SupervisionHook(
+        args.supervisor,
+        this.lifecycle,
+        (level, ...rest) => this.log(level, ...rest),
+        (reason, cause, dead) => this.halt(reason, cause, dead),
+      );
+    this.#triggers = args;
+  }
+
+  /** Listens to the `token` and `signal` options, once the loop runs: either may stop it at once. */
+  protected watchTriggers(): void {
+    const triggers = this.#triggers as Pick<ServerArguments<M>, 'token' | 'signal'>;
+    this.#triggers = undefined;
+    this.#unwatch = watchStopTriggers(
+      triggers,
+      () => this.stop(),
+      (reason, cause) => this.halt(reason, cause),
+    );
+    if (this.isStopped) this.unwatchTriggers(); // halted before watchStopTriggers returned
+  }
+
+  protected unwatchTriggers(): void {
+    this.#unwatch?.();
+    this.#unwatch = undefined;
   }
 
   /** Stops the server now (see {@link ModuleServer.stop}); the loop's own. */
@@ -106,6 +141,10 @@ export abstract class ServerSurface<M, E> implements ModuleServer<M, E> {
     );
   }
 
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.drain(Infinity);
+  }
+
   get events$(): Observable<ModuleEvent<M>> {
     return new Observable<ModuleEvent<M>>((subscriber) => {
       if (this.isStopped) return subscriber.complete();
@@ -127,6 +166,52 @@ export abstract class ServerSurface<M, E> implements ModuleServer<M, E> {
     const trace = this.lifecycle.active ? this.lifecycle : undefined;
     this.trace = trace;
     this.port.setTrace(trace);
+  }
+
+  /** A handler failed (not a request its caller gave up on): counted, on `errors$`, logged. */
+  protected reportFailure(job: Job, error: unknown): void {
+    this.failed++;
+    this.errors.next({ kind: job.kind, message: job.message as M, error: error as E });
+    if (job.kind === 'command') this.log('error', 'spark-channel: handleCommand failed:', error, job.message);
+    if (isNoRoute(error)) this.port.deadLetter('no-route', job.source as never, error);
+  }
+
+  /** A Shutdown reached the loop: its token is cancelled, then the server stops. */
+  protected shutdown(token: unknown): void {
+    try {
+      (token as { cancel(): void }).cancel();
+    } catch (error: unknown) {
+      this.log('warn', 'spark-channel: the Shutdown token threw from cancel():', error);
+    }
+    this.halt('the module server shut down');
+  }
+
+  /**
+   * The end of every stop, once the loop has let go: the jobs still running are failed, the
+   * channel fails what is queued, and `errors$`, `events$` and `stopped` end.
+   */
+  protected settleStop(
+    running: ReadonlySet<Job>,
+    reason: string,
+    cause: unknown,
+    deadReason: 'dropped' | 'policy',
+  ): void {
+    const lifecycle = this.lifecycle;
+    this.abandoned = running.size;
+    failRunning(running, reason, cause, lifecycle);
+    this.running = 0;
+    const dropped = this.port.close(reason, cause, deadReason);
+    this.abandoned += dropped.requests + dropped.commands;
+    if (dropped.commands > 0) {
+      // Queued commands have no caller to reject: say so rather than lose them silently.
+      this.log('warn', `spark-channel: ${reason}; ${dropped.commands} queued command(s) were not handled`);
+    }
+    this.errors.complete();
+    const stoppedEvent = { type: 'stopped' as const, at: lifecycle.now(), reason };
+    lifecycle.emit(cause === undefined ? stoppedEvent : { ...stoppedEvent, error: cause });
+    lifecycle.complete();
+    this.statsStream?.stopped();
+    this.resolveStopped();
   }
 
   protected log(level: 'error' | 'warn', ...args: unknown[]): void {
