@@ -25,6 +25,21 @@ export interface Config {
   /** Requests queued behind a blocked handler, and how many times (child processes) that is measured. */
   readonly heapPending: number;
   readonly heapSamples: number;
+  /** Subscribers in the fan-out scenarios (bench/fanout/): one table column each. */
+  readonly fanoutSubscribers: readonly number[];
+  /** Deliveries (events × subscribers) per fan-out sample, whatever the subscriber count. */
+  readonly fanoutDeliveries: number;
+  /**
+   * Fan-out warm-up: at least this many events published, besides `warmupMessages` deliveries
+   * (the first of `warmupMs` to pass ends it). With 100 subscribers a sample publishes only 1,000
+   * events, and the publish path tiers up by its own calls: spark-channel's cost per event at 100
+   * observers settled only after about 12,000 events (8× lower than before).
+   */
+  readonly fanoutWarmupEvents: number;
+  /** Samples per fan-out child process. */
+  readonly fanoutSamples: number;
+  /** Module subscribers in the heap-per-pending-event scenario. */
+  readonly heapSubscribers: number;
   /** Samples per child process: more for short samples, so each process costs about the same. */
   readonly iterations: (messages: number) => number;
   /** A sample not answered within this is a failure ("unanswered"), not a hang. */
@@ -46,6 +61,11 @@ export const FULL: Config = {
   perClient: 1_000,
   heapPending: 10_000,
   heapSamples: 5,
+  fanoutSubscribers: [1, 10, 100],
+  fanoutDeliveries: 100_000,
+  fanoutWarmupEvents: 50_000,
+  fanoutSamples: 5,
+  heapSubscribers: 10,
   iterations: (messages) => (messages <= 1_000 ? 12 : messages <= 10_000 ? 4 : 1),
   watchdogMs: 60_000,
   stallMs: 2_000,
@@ -63,6 +83,11 @@ export const QUICK: Config = {
   perClient: 100,
   heapPending: 1_000,
   heapSamples: 1,
+  fanoutSubscribers: [1, 10, 100],
+  fanoutDeliveries: 5_000,
+  fanoutWarmupEvents: 1_000,
+  fanoutSamples: 1,
+  heapSubscribers: 10,
   iterations: () => 1,
   watchdogMs: 20_000,
   stallMs: 1_000,

@@ -16,6 +16,8 @@ import { SingleBar } from 'cli-progress';
 import { prepareHarness, prepareSpark, type SparkSource } from './build.js';
 import { parseCli, positiveInteger, refuse } from './cli.js';
 import { configFor } from './config.js';
+import { FANOUT_PEERS } from './fanout/peers/index.js';
+import { fanoutScenarios, HEAP_COMMAND, HEAP_EVENT } from './fanout/scenarios.js';
 import { machine } from './machine.js';
 import { PEERS } from './peers/index.js';
 import { SPARK_ENTRY_ENV } from './peers/spark-channel.js';
@@ -37,8 +39,11 @@ const USAGE = `usage: npm run bench -- [flags]
                         and in order (CI); writes bench/results/quick.tmp.json only
   --only=<id>,<id>      floor-queue plus these implementations (does not touch the docs)
   --scenario=<id>,<id>  only these scenarios (ids as in bench/results/*.json; 'heap' for the
-                        heap per pending request; does not touch the docs)
-  --kind=sync|async     only this handler kind (does not touch the docs)
+                        heap per pending request; 'fanout' for every event bus scenario:
+                        fanout-observers-N, fanout-modules-N, heap-event, heap-command;
+                        does not touch the docs)
+  --kind=sync|async     only this handler kind (the fan-out scenarios are sync only; does not
+                        touch the docs)
   --rounds=<n>          this many rounds instead of the default (does not touch the docs)
   --source=dist|build|tsx
                         the spark-channel measured: dist (default when built: a snapshot of
@@ -121,23 +126,31 @@ async function main(): Promise<void> {
   const rounds = positiveInteger(NAME, 'rounds', values.rounds);
   const config = configFor(values.quick, rounds);
   const only = list(values.only);
-  const unknownPeer = only?.find((id) => !PEERS.some((p) => p.id === id));
+  const knownPeers = [...new Set([...PEERS, ...FANOUT_PEERS].map((p) => p.id))];
+  const unknownPeer = only?.find((id) => !knownPeers.includes(id));
   if (unknownPeer !== undefined) {
-    refuse(NAME, `--only: no implementation '${unknownPeer}' (known: ${PEERS.map((p) => p.id).join(', ')})`);
+    refuse(NAME, `--only: no implementation '${unknownPeer}' (known: ${knownPeers.join(', ')})`);
   }
   const scenarios = timeScenarios(config);
-  const wanted = list(values.scenario);
-  const unknownScenario = wanted?.find((id) => id !== 'heap' && !scenarios.some((s) => s.id === id));
+  const fanouts = fanoutScenarios(config);
+  const fanoutIds = [...fanouts.map((s) => s.id), HEAP_EVENT, HEAP_COMMAND];
+  // 'fanout' stands for the whole event bus family.
+  const wanted = list(values.scenario)?.flatMap((id) => (id === 'fanout' ? fanoutIds : [id]));
+  const knownScenarios = [...scenarios.map((s) => s.id), 'heap', ...fanoutIds];
+  const unknownScenario = wanted?.find((id) => !knownScenarios.includes(id));
   if (unknownScenario !== undefined) {
     refuse(
       NAME,
-      `--scenario: no scenario '${unknownScenario}' (known: ${[...scenarios.map((s) => s.id), 'heap'].join(', ')})`,
+      `--scenario: no scenario '${unknownScenario}' (known: ${[...knownScenarios, 'fanout'].join(', ')})`,
     );
   }
 
   if (values.report) {
     // Re-renders the docs from the last full run (after editing bench/notes.md), runs nothing.
-    const last = JSON.parse(readFileSync(join(root, 'bench', 'results', 'latest.json'), 'utf8')) as Report;
+    // The targets are evaluated again, so that a target added since that run is listed (without
+    // a figure, if the run did not measure it).
+    const stored = JSON.parse(readFileSync(join(root, 'bench', 'results', 'latest.json'), 'utf8')) as Report;
+    const last: Report = { ...stored, targets: evaluateTargets(stored.results, stored.headline) };
     writeDocs(root, last, PEERS);
     writeTargets(root, last);
     process.stdout.write(
@@ -165,6 +178,21 @@ async function main(): Promise<void> {
   const chosen = wanted === undefined ? scenarios : scenarios.filter((s) => wanted.includes(s.id));
   const kinds: HandlerKind[] = values.kind === undefined ? ['sync', 'async'] : [values.kind as HandlerKind];
   const withHeap = wanted === undefined || wanted.includes('heap');
+  // The event bus family: its own implementations (mitt joins, the mailbox-only peers do not),
+  // synchronous listeners only.
+  const fanPeers =
+    only === undefined
+      ? FANOUT_PEERS
+      : FANOUT_PEERS.filter((p) => only.includes(p.id) || p.id === 'floor-queue');
+  const withFanout = values.kind !== 'async';
+  const fanChosen = !withFanout
+    ? []
+    : wanted === undefined
+      ? fanouts
+      : fanouts.filter((s) => wanted.includes(s.id));
+  const fanHeaps = !withFanout
+    ? []
+    : [HEAP_EVENT, HEAP_COMMAND].filter((id) => wanted === undefined || wanted.includes(id));
   const facts = machine();
   const load = { before: os.loadavg(), after: [] as number[], during: [] as number[] };
   // The 1-minute load average every 15 s: how busy the shared machine was while it measured.
@@ -178,9 +206,12 @@ async function main(): Promise<void> {
   const bar = progress();
   const steps =
     chosen.reduce((sum, s) => sum + Runner.steps(config, peers, s), 0) * kinds.length +
-    (withHeap ? config.heapSamples * peers.filter((p) => p.mailbox).length : 0);
+    (withHeap ? config.heapSamples * peers.filter((p) => p.mailbox).length : 0) +
+    fanChosen.reduce((sum, s) => sum + Runner.steps(config, fanPeers, s), 0) +
+    fanHeaps.length * config.heapSamples * fanPeers.filter((p) => p.mailbox).length;
   bar.start(steps);
   const runner = new Runner(config, peers, bar, child);
+  const fanRunner = new Runner(config, fanPeers, bar, child);
   const started = Date.now();
   for (const scenario of chosen) {
     for (const kind of kinds) {
@@ -191,12 +222,46 @@ async function main(): Promise<void> {
     }
   }
   if (withHeap) printScenario(await runner.heap(), peers);
+  for (const scenario of fanChosen) {
+    const result = await fanRunner.time(scenario, 'sync');
+    bar.stop();
+    printScenario(result, fanPeers);
+    bar.start(steps);
+  }
+  const n = config.heapPending.toLocaleString('en-US');
+  const unqueued = 'no mailbox: an event is handled at once, nothing queues';
+  for (const id of fanHeaps) {
+    const result = await fanRunner.sampled(
+      id === HEAP_EVENT
+        ? {
+            id,
+            group: 'event-heap',
+            title: `Heap retained per pending event per module subscriber (${n} events queued behind ${config.heapSubscribers} blocked modules)`,
+            unit: 'bytes / event / subscriber',
+            messages: config.heapPending,
+            unqueued,
+          }
+        : {
+            id,
+            group: 'event-heap',
+            title: `Heap retained per pending command (${n} commands queued behind a blocked module)`,
+            unit: 'bytes / command',
+            messages: config.heapPending,
+            unqueued,
+          },
+    );
+    bar.stop();
+    printScenario(result, fanPeers);
+    bar.start(steps);
+  }
   bar.stop();
+  const results = [...runner.results, ...fanRunner.results];
+  const fatal = [...runner.fatal, ...fanRunner.fatal];
   load.after = os.loadavg();
   clearInterval(sampler);
 
   const headline = scenarios.find((s) => s.group === 'pipelined' && s.messages === config.pipelined[1])!.id;
-  const targets = evaluateTargets(runner.results, headline);
+  const targets = evaluateTargets(results, headline);
   const partial =
     only !== undefined ||
     wanted !== undefined ||
@@ -218,9 +283,9 @@ async function main(): Promise<void> {
     loadAverage: load,
     seconds,
     headline,
-    results: runner.results,
+    results,
     targets,
-    fatal: runner.fatal,
+    fatal,
   };
   mkdirSync(join(root, 'bench', 'results'), { recursive: true });
   const file = config.quick ? 'quick.tmp.json' : partial ? 'subset.tmp.json' : 'latest.json';
@@ -235,8 +300,8 @@ async function main(): Promise<void> {
       `load average before ${load.before.map((l) => l.toFixed(2)).join(' ')}, after ${load.after.map((l) => l.toFixed(2)).join(' ')})\n`,
   );
 
-  if (runner.fatal.length > 0) {
-    process.stderr.write(`\nbench FAILED:\n${runner.fatal.map((f) => `  - ${f}`).join('\n')}\n`);
+  if (fatal.length > 0) {
+    process.stderr.write(`\nbench FAILED:\n${fatal.map((f) => `  - ${f}`).join('\n')}\n`);
     process.exit(1);
   }
 }
@@ -252,6 +317,8 @@ async function profileAll(
   const { spawnSync } = await import('node:child_process');
   const config = configFor(quick);
   const ids = only ?? ['spark-channel'];
+  // Fan-out scenarios are profiled when named (sync listeners only); heap ones are not timed.
+  const fanouts = fanoutScenarios(config).filter((s) => wanted?.includes(s.id) === true);
   const scenarios = timeScenarios(config).filter((s) =>
     wanted !== undefined
       ? wanted.includes(s.id)
@@ -260,6 +327,14 @@ async function profileAll(
         (s.group === 'pipelined' && s.messages === config.pipelined[1]),
   );
   let status = 0;
+  const profile = (args: string[]): void => {
+    const run = spawnSync(process.execPath, [...args, ...(quick ? ['--quick'] : [])], {
+      cwd: child.cwd,
+      env: child.env,
+      stdio: 'inherit',
+    });
+    if (run.status !== 0) status = 1;
+  };
   for (const id of ids) {
     for (const scenario of scenarios) {
       for (const k of kind === undefined ? (['sync', 'async'] as const) : [kind]) {
@@ -271,13 +346,11 @@ async function profileAll(
           `--kind=${k}`,
           '--profile',
         ];
-        const run = spawnSync(process.execPath, [...args, ...(quick ? ['--quick'] : [])], {
-          cwd: child.cwd,
-          env: child.env,
-          stdio: 'inherit',
-        });
-        if (run.status !== 0) status = 1;
+        profile(args);
       }
+    }
+    for (const scenario of fanouts) {
+      profile([...child.nodeArgs, child.script, `--peer=${id}`, `--scenario=${scenario.id}`, '--profile']);
     }
   }
   process.stdout.write(`\nraw profiles in ${join(root, '.tmp', 'bench-profiles')}\n`);

@@ -120,7 +120,8 @@ export async function measureHeap(config: Config, peer: Peer): Promise<Measureme
   }
 }
 
-function failed(samples: number[], error: unknown): Measurement {
+/** A failed measurement, with its root cause. */
+export function failed(samples: number[], error: unknown): Measurement {
   const stray = strays.shift();
   const cause = error instanceof PeerFailure && stray !== undefined ? stray : error; // the root cause
   return {
@@ -131,15 +132,22 @@ function failed(samples: number[], error: unknown): Measurement {
   };
 }
 
-function throwStray(): void {
+/** Throws the first error nobody caught, if any. */
+export function throwStray(): void {
   if (strays.length > 0) throw strays.shift();
+}
+
+/** What the stall watchdog watches: messages (or deliveries) handled against those owed. */
+export interface Progressing {
+  readonly handled: number;
+  readonly issued: number;
 }
 
 /**
  * Rejects with a PeerFailure when `promise` has not settled within the watchdog time, or when
  * the handler has made no progress for a whole stall window (lost messages never come back).
  */
-function guard<T>(config: Config, promise: Promise<T> | T, work?: Workload): Promise<T> {
+export function guard<T>(config: Config, promise: Promise<T> | T, work?: Progressing): Promise<T> {
   const { watchdogMs, stallMs } = config;
   const started = Date.now();
   let seen = work?.handled ?? 0;
@@ -166,9 +174,10 @@ export function describeFailure(error: unknown): string {
   return `failed: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
+export const gc = (globalThis as { gc?: () => void }).gc;
 
-function heapUsed(): number {
+/** Heap used after two full GCs (needs --expose-gc). */
+export function heapUsed(): number {
   if (gc === undefined) throw new Error('the heap scenario needs node --expose-gc');
   gc();
   gc();

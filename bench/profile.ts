@@ -132,6 +132,39 @@ export async function profileOne(
   scenario: TimeScenario,
   kind: HandlerKind,
 ): Promise<void> {
+  const work = new Workload(kind);
+  const bus = await peer.create(work.handler, () => work.next());
+  await profileRun(config, {
+    name: `${peer.id}-${scenario.id}-${kind}`,
+    heading: `${peer.label}: ${scenario.title}, ${kind} handler`,
+    messages: scenario.messages,
+    warmups: Math.ceil(config.warmupMessages / scenario.messages),
+    run: () => scenario.run(bus, work),
+    finish: async () => {
+      work.verify(`${peer.id} profile`);
+      await bus.close();
+    },
+  });
+}
+
+/** One thing to profile: a batch to run again and again, and what to check when done. */
+export interface Profiled {
+  /** File name of the raw profiles. */
+  readonly name: string;
+  readonly heading: string;
+  /** Messages (or events) per batch: the divisor of the figures. */
+  readonly messages: number;
+  /** Batches run before profiling. */
+  readonly warmups: number;
+  /** Work per batch that sizes the profiled run (deliveries for a fan-out); `messages` by default. */
+  readonly work?: number;
+  run(): Promise<unknown>;
+  /** Checks every answer and closes what was measured. */
+  finish(): Promise<void>;
+}
+
+/** Warms `target` up, then runs it under the CPU profiler, then the sampling heap profiler. */
+export async function profileRun(config: Config, target: Profiled): Promise<void> {
   const dir = join(process.cwd(), '.tmp', 'bench-profiles');
   mkdirSync(dir, { recursive: true });
   const session = new Session();
@@ -139,14 +172,11 @@ export async function profileOne(
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
   await session.post('HeapProfiler.enable');
-  const work = new Workload(kind);
-  const bus = await peer.create(work.handler, () => work.next());
-  const warm = Math.ceil(config.warmupMessages / scenario.messages);
-  for (let i = 0; i < warm; i++) await scenario.run(bus, work);
-  const rounds = Math.max(3, Math.ceil((config.quick ? 5_000 : 200_000) / scenario.messages));
+  for (let i = 0; i < target.warmups; i++) await target.run();
+  const rounds = Math.max(3, Math.ceil((config.quick ? 5_000 : 200_000) / (target.work ?? target.messages)));
 
   await session.post('Profiler.start');
-  for (let i = 0; i < rounds; i++) await scenario.run(bus, work);
+  for (let i = 0; i < rounds; i++) await target.run();
   const { profile: cpu } = (await session.post('Profiler.stop')) as unknown as { profile: CpuProfile };
 
   await session.post('HeapProfiler.startSampling', {
@@ -154,20 +184,19 @@ export async function profileOne(
     includeObjectsCollectedByMajorGC: true,
     includeObjectsCollectedByMinorGC: true,
   } as never);
-  for (let i = 0; i < rounds; i++) await scenario.run(bus, work);
+  for (let i = 0; i < rounds; i++) await target.run();
   const { profile: heap } = (await session.post('HeapProfiler.stopSampling')) as unknown as {
     profile: { head: HeapNode };
   };
-  work.verify(`${peer.id} profile`);
-  await bus.close();
+  await target.finish();
   session.disconnect();
 
-  const name = `${peer.id}-${scenario.id}-${kind}`;
+  const name = target.name;
   writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(cpu));
   writeFileSync(join(dir, `${name}.heapprofile`), JSON.stringify(heap));
-  const messages = rounds * scenario.messages;
+  const messages = rounds * target.messages;
   process.stdout.write(
-    `\n== ${peer.label}: ${scenario.title}, ${kind} handler (${messages.toLocaleString('en-US')} messages)\n` +
+    `\n== ${target.heading} (${messages.toLocaleString('en-US')} messages)\n` +
       `${cpuSummary(cpu, messages)}\n${heapSummary(heap.head, messages)}\n` +
       `raw profiles: ${join(dir, name)}.{cpuprofile,heapprofile}\n`,
   );

@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 
 import type { Config } from './config.js';
 import { type Measurement, RESULT_PREFIX } from './measure.js';
+import type { FanoutGroup } from './fanout/scenarios.js';
 import { FLOOR, type Peer } from './peers/index.js';
 import type { TimeScenario } from './scenarios.js';
 import { median, quantile, spread } from './stats.js';
@@ -36,9 +37,12 @@ export interface Cell {
   ratio?: number;
 }
 
+/** The scenario groups: requests and commands, their heap figure, and the event bus's. */
+export type Group = TimeScenario['group'] | 'heap' | FanoutGroup | 'event-heap';
+
 export interface ScenarioResult {
   readonly id: string;
-  readonly group: TimeScenario['group'] | 'heap';
+  readonly group: Group;
   readonly title: string;
   readonly unit: string;
   readonly kind: HandlerKind;
@@ -60,24 +64,52 @@ export interface ChildSpec {
   readonly cwd: string;
 }
 
-export class Runner {
+/** What the runner needs of an implementation: its id, whether it is ours, whether it queues. */
+export interface Runnable {
+  readonly id: string;
+  readonly ours: boolean;
+  readonly mailbox: boolean;
+}
+
+/** What the runner needs of a timed scenario (bench/scenarios.ts, bench/fanout/scenarios.ts). */
+export interface RunScenario<P> {
+  readonly id: string;
+  readonly group: Group;
+  readonly title: string;
+  readonly unit: string;
+  readonly messages: number;
+  applies(peer: P): boolean;
+}
+
+/** A heap scenario: one child process per sample and implementation with a mailbox. */
+export interface HeapScenario {
+  readonly id: string;
+  readonly group: Group;
+  readonly title: string;
+  readonly unit: string;
+  readonly messages: number;
+  /** The note of an implementation without a mailbox (nothing queues, so nothing to weigh). */
+  readonly unqueued?: string;
+}
+
+export class Runner<P extends Runnable = Peer> {
   /** Why the run must exit non-zero: a wrong answer anywhere, any failure of ours. */
   readonly fatal: string[] = [];
   readonly results: ScenarioResult[] = [];
 
   constructor(
     private readonly config: Config,
-    private readonly peers: readonly Peer[],
+    private readonly peers: readonly P[],
     private readonly progress: Progress,
     private readonly child: ChildSpec,
   ) {}
 
   /** Child processes a time scenario will start (for the progress bar). */
-  static steps(config: Config, peers: readonly Peer[], scenario: TimeScenario): number {
+  static steps<Q>(config: Config, peers: readonly Q[], scenario: RunScenario<Q>): number {
     return peers.filter((p) => scenario.applies(p)).length * config.rounds;
   }
 
-  async time(scenario: TimeScenario, kind: HandlerKind): Promise<ScenarioResult> {
+  async time(scenario: RunScenario<P>, kind: HandlerKind): Promise<ScenarioResult> {
     const cells = this.peers.map((peer): Cell => {
       const cell: Cell = { peer: peer.id, status: 'ok', samples: [], rounds: [] };
       if (!scenario.applies(peer)) {
@@ -104,33 +136,37 @@ export class Runner {
   }
 
   /** Heap retained per pending request, one child process (under --expose-gc) per sample. */
-  async heap(): Promise<ScenarioResult> {
+  heap(): Promise<ScenarioResult> {
     const n = this.config.heapPending;
-    const cells = this.peers.map((peer): Cell => {
-      const cell: Cell = { peer: peer.id, status: 'ok', samples: [], rounds: [] };
-      if (!peer.mailbox) {
-        cell.status = 'n/a';
-        cell.note = 'no mailbox: a request runs at once, nothing queues';
-      }
-      return cell;
-    });
-    const result: ScenarioResult = {
+    return this.sampled({
       id: 'heap',
       group: 'heap',
       title: `Heap retained per pending request (${n.toLocaleString('en-US')} queued behind a blocked handler)`,
       unit: 'bytes / request',
-      kind: 'sync',
       messages: n,
-      cells,
-    };
+    });
+  }
+
+  /** A heap scenario: one child process (under --expose-gc) per sample and implementation. */
+  async sampled(scenario: HeapScenario): Promise<ScenarioResult> {
+    const cells = this.peers.map((peer): Cell => {
+      const cell: Cell = { peer: peer.id, status: 'ok', samples: [], rounds: [] };
+      if (!peer.mailbox) {
+        cell.status = 'n/a';
+        cell.note = scenario.unqueued ?? 'no mailbox: a request runs at once, nothing queues';
+      }
+      return cell;
+    });
+    const { unqueued: _, ...described } = scenario;
+    const result: ScenarioResult = { ...described, kind: 'sync', cells };
     const candidates = this.peers.filter((_, i) => cells[i]!.status === 'ok');
     for (let sample = 0; sample < this.config.heapSamples; sample++) {
       for (const peer of rotate(candidates, sample)) {
         const cell = cells[this.peers.indexOf(peer)]!;
         if (cell.status !== 'ok') continue;
-        const m = await this.#run(peer, ['--scenario=heap', '--kind=sync'], true);
-        this.#record(peer, cell, m, sample, 'heap');
-        this.progress.step(`heap ${peer.id}`);
+        const m = await this.#run(peer, [`--scenario=${scenario.id}`, '--kind=sync'], true);
+        this.#record(peer, cell, m, sample, scenario.id);
+        this.progress.step(`${scenario.id} ${peer.id}`);
       }
     }
     summarize(cells);
@@ -138,7 +174,7 @@ export class Runner {
     return result;
   }
 
-  #record(peer: Peer, cell: Cell, m: Measurement, round: number, where: string): void {
+  #record(peer: P, cell: Cell, m: Measurement, round: number, where: string): void {
     if (m.samples.length > 0) {
       cell.samples.push(...m.samples);
       cell.rounds[round] = median(m.samples);
@@ -153,7 +189,7 @@ export class Runner {
   }
 
   /** Starts one child, waits for its result line; a crash or a hang is a failed measurement. */
-  #run(peer: Peer, args: readonly string[], gc: boolean): Promise<Measurement> {
+  #run(peer: P, args: readonly string[], gc: boolean): Promise<Measurement> {
     const { script, nodeArgs, env, cwd } = this.child;
     const argv = [
       ...(gc ? ['--expose-gc'] : []),
@@ -210,7 +246,7 @@ export function summarize(cells: Cell[]): void {
   }
 }
 
-function pick(s: TimeScenario): Omit<ScenarioResult, 'kind' | 'cells'> {
+function pick<P>(s: RunScenario<P>): Omit<ScenarioResult, 'kind' | 'cells'> {
   return { id: s.id, group: s.group, title: s.title, unit: s.unit, messages: s.messages };
 }
 

@@ -3,7 +3,7 @@
  * missed (and by how much), or unknown when a figure it needs is missing.
  */
 import { EVENT_EMITTER, SPARK, SPARK_TIMEOUT, TEXTBOOK } from './peers/index.js';
-import type { Cell, ScenarioResult } from './runner.js';
+import type { Cell, Group, ScenarioResult } from './runner.js';
 import { median } from './stats.js';
 import type { HandlerKind } from './workload.js';
 
@@ -19,6 +19,9 @@ export interface TargetResult {
 }
 
 const x = (v: number): string => `${v.toFixed(2)}×`;
+
+/** The event bus's groups (bench/fanout/): their results have their own peers and targets. */
+export const isFanoutGroup = (group: Group): boolean => group.startsWith('fanout-') || group === 'event-heap';
 
 function cell(result: ScenarioResult | undefined, peer: string): Cell | undefined {
   return result?.cells.find((c) => c.peer === peer);
@@ -161,11 +164,13 @@ export function evaluateTargets(results: readonly ScenarioResult[], headline: st
       'min',
     );
   }
+  // The request/command family: the event bus's scenarios have targets of their own, below.
+  const core = results.filter((r) => !isFanoutGroup(r.group));
   const ahead = (peer: string, label: string, limit: number): void =>
     perScenario(
       label,
       'both',
-      results,
+      core,
       (r) => {
         const other = cell(r, peer);
         const ours = cell(r, SPARK);
@@ -179,6 +184,38 @@ export function evaluateTargets(results: readonly ScenarioResult[], headline: st
   ahead(TEXTBOOK, 'Faster than textbook RxJS (its cost / ours), every scenario', 3.0);
   ahead('p-queue', 'Ahead of p-queue (its cost / ours), every scenario', 1.0);
   ahead('emittery', 'Ahead of emittery (its cost / ours), every scenario', 1.0);
+
+  // The event bus (issue 14): every fan-out size, observers and module subscribers alike.
+  const fanout = results.filter((r) => r.group.startsWith('fanout-'));
+  for (const [peer, name] of [
+    ['emittery', 'emittery'],
+    ['nestjs-cqrs', "@nestjs/cqrs's EventBus"],
+  ] as const) {
+    perScenario(
+      `Fan-out: ahead of ${name} (its cost / ours), every size, observers and module subscribers (publish awaited and not)`,
+      'sync',
+      fanout,
+      (r) => pairedRatio(cell(r, peer), cell(r, SPARK)),
+      1.0,
+      'min',
+    );
+  }
+  perScenario(
+    'Fan-out to observers only: within 2× of eventemitter3 (our cost / its), every size',
+    'sync',
+    fanout.filter((r) => r.group === 'fanout-observers'),
+    (r) => pairedRatio(cell(r, SPARK), cell(r, EVENT_EMITTER)),
+    2.0,
+    'max',
+  );
+  out.push(
+    ceiling(
+      'Heap per pending event per module subscriber vs a pending command (spark-channel, paired by sample)',
+      'sync',
+      pairedRatio(cell(find('heap-event', 'sync'), SPARK), cell(find('heap-command', 'sync'), SPARK)),
+      2.0,
+    ),
+  );
   return out;
 }
 

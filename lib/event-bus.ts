@@ -1,11 +1,22 @@
-// Per publish, with room everywhere: one envelope read (`type`), one Subject emission for
-// events$ and one for the type's observers, one delivery per module subscriber of that type (its
-// command), and with `replay` one history entry. Nothing is allocated for a type nobody watches.
-import { merge, Observable, Subject, type Subscriber } from 'rxjs';
+// Per publish, with room everywhere: one envelope read (`type`), one `next` per observer of
+// events$ and of the type, one delivery per module subscriber of that type (its command), and
+// with `replay` one history entry. Nothing is allocated for a type nobody watches.
+//
+// Observers are kept in plain copy-on-write lists of their RxJS Subscribers rather than in
+// Subjects: a Subject's `next` allocates a closure and an iterator on every call (rxjs's ES5
+// build), which was most of the cost of a publish to one observer (bench/fanout/). Delivery is
+// the same as a Subject's: each observer's own Subscriber catches and reports what it throws,
+// and one added or removed during a delivery is not called for that event.
+import { Observable, type Subscriber } from 'rxjs';
 
 import { SparkGenericModuleDispatcher } from './dispatcher.js';
 import type { EventBusInstrumentation, PublishTrace } from './internal/events/instrumentation.js';
-import { type CommandSink, ModuleSubscriber, type Overflow } from './internal/events/module-subscriber.js';
+import {
+  type CommandSink,
+  ModuleSubscriber,
+  type Overflow,
+  reportUnhandled,
+} from './internal/events/module-subscriber.js';
 import { RingQueue } from './internal/channel/ring-queue.js';
 import { RESOLVED } from './internal/reply.js';
 import { checkOptions, describe, failure, readable } from './internal/validate.js';
@@ -204,8 +215,10 @@ const OVERFLOWS: readonly string[] = ['wait', 'drop-newest', 'drop-oldest'];
 
 /** The bus, untyped inside: `createEventBus` gives it its types. */
 class Bus {
-  readonly #all = new Subject<AnyEvent>();
-  readonly #byType = new Map<string, Subject<AnyEvent>>();
+  /** The observers of events$, copy-on-write: a delivery walks the list of its moment. */
+  #all: readonly Subscriber<AnyEvent>[] = [];
+  /** The observers of each type (`on`), copy-on-write; a type nobody observes has no entry. */
+  readonly #byType = new Map<string, readonly Subscriber<AnyEvent>[]>();
   /** Module subscribers per type, copy-on-write: a publish walks the list of its moment. */
   readonly #modules = new Map<string, readonly ModuleSubscriber[]>();
   readonly #replay: number;
@@ -226,7 +239,11 @@ class Bus {
     this.events$ = new Observable<AnyEvent>((subscriber) => {
       if (this.#closed) return subscriber.complete();
       if (replay > 0) this.#replayTo(subscriber, undefined);
-      return this.#all.subscribe(subscriber);
+      if (subscriber.closed) return; // it had enough of the replay (a `take(n)`)
+      this.#all = [...this.#all, subscriber];
+      return () => {
+        this.#all = this.#all.filter((s) => s !== subscriber);
+      };
     });
   }
 
@@ -269,10 +286,15 @@ class Bus {
     return new Observable<AnyEvent>((subscriber) => {
       if (this.#closed) return subscriber.complete();
       if (this.#replay > 0) this.#replayTo(subscriber, types);
-      const subjects = types.map((t) => this.#subjectOf(t));
-      return (subjects.length === 1 ? (subjects[0] as Subject<AnyEvent>) : merge(...subjects)).subscribe(
-        subscriber,
-      );
+      if (subscriber.closed) return;
+      for (const t of types) this.#byType.set(t, [...(this.#byType.get(t) ?? []), subscriber]);
+      return () => {
+        for (const t of types) {
+          const rest = (this.#byType.get(t) ?? []).filter((s) => s !== subscriber);
+          if (rest.length === 0) this.#byType.delete(t);
+          else this.#byType.set(t, rest);
+        }
+      };
     });
   }
 
@@ -327,9 +349,12 @@ class Bus {
     this.#modules.clear();
     this.#history.clear();
     this.#backlog.clear(rejectClosed);
-    this.#all.complete();
-    for (const subject of this.#byType.values()) subject.complete();
+    // Each observer once (one of several types is on several lists), events$'s first.
+    const observers = new Set<Subscriber<AnyEvent>>(this.#all);
+    for (const list of this.#byType.values()) for (const s of list) observers.add(s);
+    this.#all = [];
     this.#byType.clear();
+    for (const subscriber of observers) subscriber.complete();
   }
 
   /** Delivers `event`, then every publish its subscribers made meanwhile, in order. */
@@ -377,9 +402,9 @@ class Bus {
       }
     }
     if (this.#replay > 0) this.#record(event, type);
-    // A throwing observer is caught and reported by RxJS (its SafeSubscriber): the loop goes on.
-    this.#all.next(event);
-    this.#byType.get(type)?.next(event);
+    notify(this.#all, event);
+    const observers = this.#byType.get(type);
+    if (observers !== undefined) notify(observers, event);
     if (waits === undefined) return RESOLVED;
     return waits.length === 1 ? (waits[0] as Promise<void>) : Promise.all(waits).then(noop);
   }
@@ -400,12 +425,6 @@ class Bus {
     }
     recorded.sort((a, b) => a.seq - b.seq);
     for (const { event } of recorded) subscriber.next(event);
-  }
-
-  #subjectOf(type: string): Subject<AnyEvent> {
-    let subject = this.#byType.get(type);
-    if (subject === undefined) this.#byType.set(type, (subject = new Subject()));
-    return subject;
   }
 
   /** A channel's server stopped: every subscriber on it leaves the bus. */
@@ -429,6 +448,21 @@ class Bus {
 
 function noop(): void {}
 
+/**
+ * Hands `event` to each observer of `list`. A throwing observer is caught and reported by its own
+ * Subscriber (RxJS's SafeSubscriber, or the operator's); the catch here is for a Subscriber that
+ * does not (a custom one), so that the others still get the event.
+ */
+function notify(list: readonly Subscriber<AnyEvent>[], event: AnyEvent): void {
+  for (let i = 0; i < list.length; i++) {
+    try {
+      (list[i] as Subscriber<AnyEvent>).next(event);
+    } catch (error: unknown) {
+      reportUnhandled(error);
+    }
+  }
+}
+
 function closed(): Error {
   return failure('SEND_FAILED', 'Event not published: the event bus is closed');
 }
@@ -444,7 +478,14 @@ function typeOf(event: unknown): string {
   if (typeof event !== 'object' || event === null) {
     throw new TypeError(`Expected \`event\` to be an object with a string \`type\`, got ${describe(event)}`);
   }
-  const type = readable('event', () => (event as { type?: unknown }).type);
+  let type: unknown;
+  try {
+    type = (event as { type?: unknown }).type; // read here, not in a closure: this runs on every publish
+  } catch (error: unknown) {
+    return readable('event', () => {
+      throw error; // what `readable` makes of it: the TypeError naming `event`
+    });
+  }
   if (typeof type !== 'string') {
     throw new TypeError(`Expected \`event.type\` to be a string, got ${describe(type)}`);
   }

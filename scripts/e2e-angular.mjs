@@ -2,8 +2,11 @@
 // End-to-end test of examples/angular, the Angular app whose service wraps a spark-channel module:
 // builds the library and the app (installing the app's dependencies when missing or stale),
 // serves the build on 127.0.0.1, and drives it in headless Chromium (Debian's, installed with apt
-// when missing and we are root) through playwright-core. Asserts on what the page shows, saves
-// reports/angular-e2e.png (and -busy.png, mid-queue), prints `e2e: N passed, M failed` and exits non-zero on any failure.
+// when missing and we are root) through playwright-core: the module service, a component's own
+// module, and the event bus (a module publishes, a component shows the events through toSignal,
+// another module subscribes, a late component gets the last event replayed). Asserts on what the
+// page shows, saves reports/angular-e2e.png (and -busy.png, mid-queue), prints
+// `e2e: N passed, M failed` and exits non-zero on any failure.
 // Skipped, with a message saying so, only where no Chromium can be installed.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -206,6 +209,58 @@ try {
       () => text('pong'),
       (value) => value === 'pong #1',
     );
+  });
+
+  await check(
+    'an event bus: a module publishes, a component shows it (toSignal), a module subscribes',
+    async () => {
+      await until(
+        () => page.getByTestId('feed').locator('li').allTextContents(),
+        (value) => same(value, ['no events yet']),
+      );
+      await until(
+        () => text('shipping'),
+        (value) => value === 'shipping module: 0 queued, 0 shipped',
+      );
+      await page.getByTestId('place-orders').click();
+      await until(
+        () => text('receipts'),
+        (value) => value === 'placed o-1, o-2, o-3',
+      );
+      // The shipping module ships one order at a time (150 ms each): all six events arrive.
+      const feed = await until(
+        () => page.getByTestId('feed').locator('li').allTextContents(),
+        (value) => value.length === 6,
+      );
+      const placed = feed.filter((line) => line.startsWith('OrderPlaced'));
+      const shipped = feed.filter((line) => line.startsWith('OrderShipped'));
+      if (!same(placed, ['OrderPlaced o-1 (20 €)', 'OrderPlaced o-2 (35 €)', 'OrderPlaced o-3 (50 €)'])) {
+        throw new Error(`OrderPlaced events, in publish order: ${JSON.stringify(feed)}`);
+      }
+      if (!same(shipped, ['OrderShipped o-1', 'OrderShipped o-2', 'OrderShipped o-3'])) {
+        throw new Error(`OrderShipped events, in the shipping module's order: ${JSON.stringify(feed)}`);
+      }
+      for (const id of ['o-1', 'o-2', 'o-3']) {
+        const at = (prefix) => feed.findIndex((line) => line.startsWith(`${prefix} ${id}`));
+        if (at('OrderShipped') < at('OrderPlaced'))
+          throw new Error(`${id} shipped before placed: ${JSON.stringify(feed)}`);
+      }
+      await until(
+        () => text('shipping'),
+        (value) => value === 'shipping module: 0 queued, 3 shipped',
+      );
+    },
+  );
+
+  await check('a component mounted late gets the last OrderPlaced replayed (replay: 1)', async () => {
+    await page.getByTestId('toggle-last').click();
+    await until(
+      () => text('last-order'),
+      (value) => value === 'o-3',
+    );
+    await page.getByTestId('toggle-last').click();
+    if ((await page.getByTestId('last-order').count()) !== 0)
+      throw new Error('the late component is still there');
   });
 
   await check('no uncaught error; the one console error is the command failure being logged', async () => {

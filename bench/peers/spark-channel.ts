@@ -21,7 +21,8 @@ export const SPARK_ENTRY_ENV = 'BENCH_SPARK_ENTRY';
 
 let library: typeof Library | undefined;
 
-function load(): typeof Library {
+/** The spark-channel build this child measures (loaded on first use). */
+export function loadSpark(): typeof Library {
   if (library !== undefined) return library;
   const entry = process.env[SPARK_ENTRY_ENV];
   if (entry === undefined || entry === '') {
@@ -65,7 +66,7 @@ function spark(
         handleRequest: handle,
         handleCommand: handle as (m: number) => void,
       };
-      const { dispatcher } = load().spawnModule<number, number>(handler, options);
+      const { dispatcher } = loadSpark().spawnModule<number, number>(handler, options);
       // One signal shared by every request, as a component's or a server's lifetime signal is.
       const controller = new AbortController();
       const requestOptions = { timeoutMs: TIMEOUT_MS, signal: controller.signal };

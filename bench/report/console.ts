@@ -1,5 +1,4 @@
 /** The per-scenario tables printed to stdout. */
-import type { Peer } from '../peers/index.js';
 import type { ScenarioResult } from '../runner.js';
 import type { TargetResult } from '../targets.js';
 import { cellStatus, formatRatio, formatSpread, formatValue } from './format.js';
@@ -14,7 +13,11 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
-export function printScenario(result: ScenarioResult, peers: readonly Peer[]): void {
+/** One scenario's table; `peers` name the rows (the request/command family's, or the fan-out one's). */
+export function printScenario(
+  result: ScenarioResult,
+  peers: readonly { readonly id: string; readonly label: string }[],
+): void {
   const rows = [['implementation', 'median', 'spread', 'vs floor', 'note']];
   for (const cell of result.cells) {
     const label = peers.find((p) => p.id === cell.peer)?.label ?? cell.peer;
@@ -30,7 +33,10 @@ export function printScenario(result: ScenarioResult, peers: readonly Peer[]): v
       cellStatus(cell),
     ]);
   }
-  const kind = result.group === 'heap' ? '' : `, ${result.kind} handler`;
+  const kind =
+    result.group === 'heap' || result.group === 'event-heap' || result.group.startsWith('fanout')
+      ? ''
+      : `, ${result.kind} handler`;
   process.stdout.write(`\n${result.title}${kind} (${result.unit})\n${table(rows)}\n`);
 }
 

@@ -6,9 +6,11 @@ import { join } from 'node:path';
 import type { SparkSource } from '../build.js';
 import type { Config } from '../config.js';
 import type { Machine } from '../machine.js';
+import type { FanoutPeer } from '../fanout/peer.js';
+import { FANOUT_PEERS } from '../fanout/peers/index.js';
 import { FLOOR, type Peer, SPARK, SPARK_TIMEOUT } from '../peers/index.js';
 import type { Cell, ScenarioResult } from '../runner.js';
-import { pairedRatio, type TargetResult } from '../targets.js';
+import { isFanoutGroup, pairedRatio, type TargetResult } from '../targets.js';
 import { cellStatus, formatRatio, formatSpread, formatValue } from './format.js';
 import { median } from '../stats.js';
 import { chart } from './svg.js';
@@ -250,12 +252,130 @@ function busyText(report: Report): string {
   );
 }
 
+function fanoutCell(cell: Cell | undefined, unit: string): string {
+  if (cell === undefined || cell.status === 'n/a') return '—';
+  if (cell.median === undefined) return escape(cellStatus(cell));
+  const failed = cell.status === 'failed' ? `, ${escape(cellStatus(cell))}` : '';
+  const ratio = cell.peer === FLOOR ? '' : ` (${formatRatio(cell.ratio)}${failed})`;
+  return `${formatValue(cell.median, unit)} ${formatSpread(cell.spread)}${ratio}`;
+}
+
+/**
+ * The event bus's fan-out tables (bench/fanout/): per-publish cost by subscriber count, for
+ * observers and for module subscribers, then the heap per pending event. Also what
+ * docs/events.md quotes. Empty when the run had no fan-out figures.
+ */
+export function fanoutTables(
+  results: readonly ScenarioResult[],
+  peers: readonly FanoutPeer[] = FANOUT_PEERS,
+): string {
+  const parts: string[] = [];
+  for (const [group, title] of [
+    ['fanout-observers', 'RxJS observers only (`bus.on(type)`), publishes fire-and-forget, then drain'],
+    [
+      'fanout-modules',
+      'Module subscribers (`bus.subscribe(type, dispatcher)`), each publish awaited, then drain',
+    ],
+    ['fanout-modules-fire-and-forget', 'Module subscribers, publishes fire-and-forget (a burst), then drain'],
+  ] as const) {
+    const sizes = results
+      .filter((r) => r.group === group)
+      .sort((a, b) => subscribersOf(a) - subscribersOf(b));
+    if (sizes.length === 0) continue;
+    const lines = [
+      `| implementation | ${sizes.map((r) => `${subscribersOf(r)} subscriber${subscribersOf(r) === 1 ? '' : 's'}`).join(' | ')} |`,
+      `|---|${sizes.map(() => '--:').join('|')}|`,
+    ];
+    for (const peer of peers) {
+      const name = peer.id === SPARK || peer.id === FLOOR ? `**${peer.label}**` : peer.label;
+      const cells = sizes.map((r) =>
+        fanoutCell(
+          r.cells.find((c) => c.peer === peer.id),
+          r.unit,
+        ),
+      );
+      lines.push(`| ${name} | ${cells.join(' | ')} |`);
+    }
+    const events = sizes.map((r) => r.messages.toLocaleString('en-US')).join(' / ');
+    parts.push(
+      `**${title}**: µs per event published (all its deliveries), the spread, and in brackets the ratio to the floor; ${events} events per sample.\n\n${lines.join('\n')}`,
+    );
+  }
+  const heaps = results.filter((r) => r.group === 'event-heap');
+  if (heaps.length > 0) {
+    const lines = [
+      `| implementation | ${heaps.map((r) => escape(r.title)).join(' | ')} |`,
+      `|---|${heaps.map(() => '--:').join('|')}|`,
+    ];
+    for (const peer of peers.filter((p) => p.mailbox)) {
+      const cells = heaps.map((r) => {
+        const cell = r.cells.find((c) => c.peer === peer.id);
+        return cell?.median === undefined
+          ? escape(cell === undefined ? '—' : cellStatus(cell))
+          : `${formatValue(cell.median, r.unit)} ${formatSpread(cell.spread)}`;
+      });
+      lines.push(`| ${peer.label} | ${cells.join(' | ')} |`);
+    }
+    parts.push(
+      `**Heap**, one child process per sample under \`--expose-gc\` (bytes; the emitters have no mailbox, nothing of theirs queues):\n\n${lines.join('\n')}`,
+    );
+  }
+  return parts.join('\n\n');
+}
+
+const subscribersOf = (r: ScenarioResult): number => Number(/-(\d+)$/.exec(r.id)?.[1] ?? 0);
+
+function fanoutWiring(peers: readonly FanoutPeer[]): string {
+  const lines = [
+    '| implementation | observers | module subscribers | what a subscriber gets |',
+    '|---|---|---|---|',
+  ];
+  for (const p of peers) {
+    lines.push(
+      `| ${p.label} | ${escape(p.wiring.observers)} | ${escape(p.wiring.modules)} | ${escape(p.delivers)} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+function fanoutSection(report: Report): string {
+  const tables = fanoutTables(report.results);
+  const body =
+    tables === ''
+      ? '_No fan-out figures in this run (`npm run bench` runs them; `npm run bench -- --scenario=fanout` runs them alone)._'
+      : tables;
+  return `### Event bus fan-out
+
+One event type published to 1, 10 and 100 subscribers, against mitt, eventemitter3, emittery
+and @nestjs/cqrs's EventBus (bench/fanout/). Every sample publishes about ${report.config.fanoutDeliveries?.toLocaleString('en-US') ?? '100,000'} deliveries (events ×
+subscribers), sync listeners; after every sample each subscriber must have seen every event,
+once, in publish order, or the run fails. The floor is a loop over the listeners (observers) or
+over one floor-queue per subscriber (modules). Each child warms up for at least
+${(report.config.fanoutWarmupEvents ?? 50_000).toLocaleString('en-US')} events as well as the usual deliveries (at most ${(report.config.warmupMs ?? 1_500).toLocaleString('en-US')} ms): with 100
+subscribers the publish path tiers up by its own calls, not by the deliveries. The emitters have no module subscribers: in the
+module table they run the same listeners as in the observer table, with no mailbox, so that
+row is what a mailbox per subscriber (order, backpressure, isolation) is compared to.
+Observers: publishes are fire-and-forget (nothing done with what \`publish\` returns), then one
+drain. Modules, two ways: each publish awaited before the next (spark-channel's resolves once
+every mailbox accepted the event, which is how a publisher honours backpressure; emittery's once
+every listener finished; mitt, eventemitter3 and Nest return nothing, so one microtask turn), or
+fire-and-forget (a burst: spark-channel's modules then take what is queued in batches); then one
+drain until every module handled every event. A pending event per module subscriber is weighed
+with ${report.config.heapSubscribers ?? 10} blocked modules; a pending command, with one (each command its own \`{ type, seq }\`
+object, where a publish shares its event with its subscribers).
+
+${body}
+
+${fanoutWiring(FANOUT_PEERS)}
+`;
+}
+
 export function writeDocs(root: string, report: Report, peers: readonly Peer[]): void {
   const { machine: m, config } = report;
   writeFileSync(join(root, 'docs', 'benchmarks.svg'), chart(report.results, peers, report.headline));
   const groups: [string, ScenarioResult[]][] = [];
   for (const r of report.results) {
-    if (r.group === 'heap') continue;
+    if (r.group === 'heap' || isFanoutGroup(r.group)) continue;
     const entry = groups.find(([id]) => id === r.id);
     if (entry) entry[1].push(r);
     else groups.push([r.id, [r]]);
@@ -336,6 +456,7 @@ Implementations without a mailbox run each request at once, so nothing queues.
 ${heapTable(heap, peers)}
 `
 }
+${fanoutSection(report)}
 ## Where the time goes
 
 ${notes === '' ? '_No profile notes (bench/notes.md) yet._' : notes}

@@ -1,11 +1,14 @@
 import { Component, computed, inject, signal, VERSION } from '@angular/core';
 
 import { DataService } from './data.service';
+import { LastOrder, OrderFeed } from './order-feed';
+import { OrdersService } from './orders.service';
 import { PanelModules, PingPanel } from './ping-panel';
+import { ShippingService } from './shipping.service';
 
 @Component({
   selector: 'app-root',
-  imports: [PingPanel],
+  imports: [PingPanel, OrderFeed, LastOrder],
   templateUrl: './app.html',
   styleUrl: './app.css',
 })
@@ -16,6 +19,11 @@ export class App {
   protected readonly busy = computed(() => this.data.stats().queued + this.data.stats().running > 0);
   protected readonly panels = inject(PanelModules);
   protected readonly panelOpen = signal(false);
+  protected readonly orders = inject(OrdersService);
+  /** Subscribed to OrderPlaced from its constructor: injecting it here starts it with the app. */
+  protected readonly shipping = inject(ShippingService);
+  protected readonly receipts = signal('no order placed yet');
+  protected readonly lastOpen = signal(false);
 
   protected async requestData(): Promise<void> {
     try {
@@ -32,5 +40,11 @@ export class App {
 
   protected queueSlowCommands(): void {
     for (let i = 1; i <= 5; i++) void this.data.logEvent(`event ${i}`, 300);
+  }
+
+  protected async placeOrders(): Promise<void> {
+    // Three at once: the orders module takes them one at a time, each publishes OrderPlaced.
+    const ids = await Promise.all([20, 35, 50].map((total) => this.orders.placeOrder(total)));
+    this.receipts.set(`placed ${ids.join(', ')}`);
   }
 }
