@@ -91,15 +91,6 @@ const config = {
     'Atomic', // lib/testing/probe-pattern.ts
     'Narrow', // lib/testing/probe-pattern.ts
     'NoExcessKeys', // lib/testing/probe-pattern.ts
-    // TEMPORARY, for the lead to remove (the fix is outside the docs branch, in files being
-    // rewritten): `Overflow`
-    // (lib/internal/events/module-subscriber.ts) is what `EventOverflow` aliases: spell the union
-    // out in lib/event-bus.ts (`'wait' | 'drop-newest' | 'drop-oldest'`). `EventBusInstrumentation`
-    // (lib/internal/events/instrumentation.ts) is what `EventBusTracing` (spark-channel/otel) and
-    // `EventBusOptions.instrument` are typed with: export it from lib/index.ts, as
-    // `ModuleInstrumentation` is, with a comment on each hook.
-    'Overflow',
-    'EventBusInstrumentation',
   ],
 };
 

@@ -10,7 +10,7 @@
 import { Observable, type Subscriber } from 'rxjs';
 
 import { SparkGenericModuleDispatcher } from './dispatcher.js';
-import type { EventBusInstrumentation, PublishTrace } from './internal/events/instrumentation.js';
+import type { EventBusInstrumentation, PublishTrace } from './event-bus-instrumentation.js';
 import {
   type CommandSink,
   ModuleSubscriber,
@@ -55,7 +55,7 @@ export type EventOf<Ev extends EventMap, K extends keyof Ev = keyof Ev> = K exte
  * @example
  * bus.subscribe('PriceTicked', chart.dispatcher, undefined, { overflow: 'drop-oldest' satisfies EventOverflow });
  */
-export type EventOverflow = Overflow;
+export type EventOverflow = 'wait' | 'drop-newest' | 'drop-oldest';
 
 /**
  * `createEventBus` options.

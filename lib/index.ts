@@ -98,4 +98,10 @@ export {
   type EventOf,
   type EventOverflow,
 } from './event-bus.js';
+export type {
+  DeliveryOutcome,
+  DeliveryReport,
+  EventBusInstrumentation,
+  PublishTrace,
+} from './event-bus-instrumentation.js';
 export { saga, type SagaOptions } from './saga.js';

@@ -16,7 +16,7 @@ import type {
   DeliveryReport,
   EventBusInstrumentation,
   PublishTrace,
-} from '../internal/events/instrumentation.js';
+} from '../event-bus-instrumentation.js';
 import { checkOptions, describe } from '../internal/validate.js';
 import { isSparkChannelError } from '../spark-channel-error.js';
 import {

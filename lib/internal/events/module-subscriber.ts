@@ -9,7 +9,7 @@ import { SparkGenericModuleMessage } from '../../module-message.js';
 import { type ChannelPort, portOf } from '../channel/channel-port.js';
 import { RESOLVED } from '../reply.js';
 import { failure } from '../validate.js';
-import type { DeliveryReport } from './instrumentation.js';
+import type { DeliveryReport } from '../../event-bus-instrumentation.js';
 
 /** What a subscriber does with an event its module's channel has no room for. */
 export type Overflow = 'wait' | 'drop-newest' | 'drop-oldest';

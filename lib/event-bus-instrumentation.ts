@@ -1,4 +1,4 @@
-// internal/events: the points where tracing meets an event bus. `createEventBus({ instrument })`
+// The points where tracing meets an event bus. `createEventBus({ instrument })`
 // takes one (spark-channel/otel's `openTelemetryEvents()` builds it); a bus without it checks one
 // `undefined` per publish and per module delivery, and allocates nothing for it.
 
