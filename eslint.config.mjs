@@ -10,6 +10,7 @@ export default tseslint.config(
       'dist',
       'coverage',
       'reports',
+      'docs/api',
       'scratch',
       '.tmp',
       'examples/angular/.angular',

@@ -1,4 +1,4 @@
-// The API reference site: `npm run docs` builds it into reports/api/ (gitignored, built in CI by
+// The API reference site: `npm run docs` builds it into docs/api/ (gitignored, built in CI by
 // `npm test`). TypeDoc, because it reads the TypeScript program itself (the types the compiler
 // sees, generics and overloads included, not a re-parse), renders the TSDoc comments the sources
 // already carry, has a search built in, and is kept up with each TypeScript release (its peer
@@ -20,7 +20,7 @@ const config = {
     'lib/otel/index.ts',
     'lib/inspect/index.ts',
   ],
-  out: 'reports/api',
+  out: 'docs/api',
   tsconfig: 'tsconfig.json',
   // The landing page: the entries, and the guides in the order a new user reads them.
   readme: 'docs/api-site.md',

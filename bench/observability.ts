@@ -2,7 +2,8 @@
  * What lifecycle events and instrumentation cost, side by side in one run (part of
  * `npm run bench`): spark-channel as it was before they existed (the commit in BEFORE, compiled
  * from git), today's code with nobody listening, with `events$` subscribed, with a no-op
- * `instrument`, and with `events$` subscribed then unsubscribed again. Implementations take
+ * `instrument`, with an inspector watching (spark-channel/inspect), and with `events$` subscribed
+ * then unsubscribed again. Implementations take
  * turns round by round (rotated), so a noisy neighbour hits them all alike; reports the median
  * per message and the ratio to "before". No thresholds: the numbers go in docs/observability.md.
  *
@@ -16,6 +17,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 import type * as Lib from '../lib/index.js';
+import type * as Inspect from '../lib/inspect/index.js';
 import { parseCli } from './cli.js';
 import { newest } from './newest.js';
 import { median, quantile, spread } from './stats.js';
@@ -29,7 +31,7 @@ const { quick } = parseCli(
 
 What lifecycle events and instrumentation cost: spark-channel before they existed (commit
 ${BEFORE}), today's code with nobody listening, with events$ subscribed, with a no-op instrument,
-and subscribed then unsubscribed. Writes bench/results/observability.json (full run only).
+with an inspector watching, and subscribed then unsubscribed. Writes bench/results/observability.json (full run only).
 
   --quick     small sizes (CI); writes bench/results/observability.tmp.json
   -h, --help  this text
@@ -157,6 +159,10 @@ const scenarios = (n: number): Scenario[] => [
 
 async function main(): Promise<void> {
   const now = compile('now', join(root, 'lib'));
+  // spark-channel/inspect from the same build: one inspector per module, closed with it.
+  const { createInspector } = createRequire(__filename)(
+    join(tmp, 'now', 'out', 'inspect', 'index.js'),
+  ) as typeof Inspect;
   const old = before();
   let seen = 0;
   const variants: Variant[] = [
@@ -169,6 +175,16 @@ async function main(): Promise<void> {
       listen: (server) => void server.events$.subscribe(() => seen++),
     },
     { label: 'no-op instrument', lib: now, options: () => ({ instrument: noopInstrument }) },
+    {
+      label: 'inspector watching',
+      lib: now,
+      options: () => ({}),
+      listen: (server) => {
+        const inspector = createInspector();
+        inspector.watch('bench', server);
+        void server.stopped.then(() => inspector.close());
+      },
+    },
     {
       label: 'events$ subscribed, then unsubscribed',
       lib: now,

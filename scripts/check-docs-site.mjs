@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Checks the API reference site as a reader meets it: builds it (`npm run docs`, where any
-// TypeDoc warning fails the build), serves reports/api/ on 127.0.0.1, and drives it in headless
+// TypeDoc warning fails the build), serves docs/api/ on 127.0.0.1, and drives it in headless
 // Chromium (Debian's /usr/bin/chromium, through playwright-core; never a downloaded browser):
 // the index lists every entry and the guides; the search finds each main name and links to its
 // page; following the `spawnTypedModule` result shows its signature. Saves screenshots under
@@ -14,7 +14,7 @@ import { fileURLToPath, URL } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const site = join(root, 'reports', 'api');
+const site = join(root, 'docs', 'api');
 const shots = join(root, 'reports', 'docs-site');
 const chromiumPath = '/usr/bin/chromium';
 

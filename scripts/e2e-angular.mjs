@@ -263,6 +263,33 @@ try {
       throw new Error('the late component is still there');
   });
 
+  await check(
+    'the inspector panel (spark-channel/inspect) shows the three modules, then unmounts',
+    async () => {
+      await page.getByTestId('toggle-inspector').click();
+      const panel = page.getByTestId('inspector-panel');
+      const handled = (name) =>
+        panel.locator(`[data-testid="card-${name}"] [data-field="handled"]`).first().textContent();
+      await until(
+        async () => [await handled('data'), await handled('orders'), await handled('shipping')],
+        ([data, orders, shipping]) => Number(data) >= 1 && orders?.trim() === '3' && shipping?.trim() === '3',
+      );
+      // The bad command's failure is in the errors list, and the orders' messages on the timeline.
+      await until(
+        () => panel.locator('[data-testid="error"]').count(),
+        (count) => count >= 1,
+      );
+      await until(
+        () => panel.locator('[data-testid="bar"]').count(),
+        (count) => count >= 6,
+      );
+      await panel.screenshot({ path: join(root, 'reports', 'angular-inspector.png') });
+      await page.getByTestId('toggle-inspector').click();
+      if ((await page.getByTestId('inspector-panel').count()) !== 0)
+        throw new Error('the inspector is still there');
+    },
+  );
+
   await check('no uncaught error; the one console error is the command failure being logged', async () => {
     if (pageErrors.length > 0) throw new Error(`page errors: ${pageErrors.join(' | ')}`);
     const unexpected = consoleErrors.filter(

@@ -16,7 +16,9 @@ function listed(name: string): string[] {
 
 function markdownUnder(directory: string): string[] {
   return readdirSync(join(root, directory), { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
+    entry.isDirectory() && join(directory, entry.name) === join('docs', 'api')
+      ? [] // the built site (gitignored), with its own copies of the guides
+      : entry.isDirectory()
       ? markdownUnder(join(directory, entry.name))
       : entry.name.endsWith('.md')
         ? [relative(root, join(root, directory, entry.name))]

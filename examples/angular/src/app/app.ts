@@ -1,5 +1,6 @@
 import { Component, computed, inject, signal, VERSION } from '@angular/core';
 
+import { InspectorPanel } from './app-inspector';
 import { DataService } from './data.service';
 import { LastOrder, OrderFeed } from './order-feed';
 import { OrdersService } from './orders.service';
@@ -8,7 +9,7 @@ import { ShippingService } from './shipping.service';
 
 @Component({
   selector: 'app-root',
-  imports: [PingPanel, OrderFeed, LastOrder],
+  imports: [PingPanel, OrderFeed, LastOrder, InspectorPanel],
   templateUrl: './app.html',
   styleUrl: './app.css',
 })
@@ -24,6 +25,7 @@ export class App {
   protected readonly shipping = inject(ShippingService);
   protected readonly receipts = signal('no order placed yet');
   protected readonly lastOpen = signal(false);
+  protected readonly inspectorOpen = signal(false);
 
   protected async requestData(): Promise<void> {
     try {

@@ -1,6 +1,7 @@
-import { Injectable } from '@angular/core';
+import { Injectable, inject } from '@angular/core';
 import { ModuleService } from 'spark-channel/angular';
 
+import { AppInspector } from './app-inspector';
 import { type DataMessage, type DataResponse, DataHandler, isData } from './data.handler';
 
 /**
@@ -11,6 +12,7 @@ import { type DataMessage, type DataResponse, DataHandler, isData } from './data
 export class DataService extends ModuleService<DataMessage, DataResponse> {
   constructor() {
     super(new DataHandler(), { capacity: 32, maxErrors: 5 });
+    inject(AppInspector).inspector.watch('data', this.server); // the inspector panel's card
   }
 
   async getData(key: string): Promise<number[]> {

@@ -2,6 +2,7 @@ import { inject, Injectable } from '@angular/core';
 import type { EventBus, SparkGenericModuleHandler } from 'spark-channel';
 import { ModuleService } from 'spark-channel/angular';
 
+import { AppInspector } from './app-inspector';
 import { SHOP_EVENTS, type ShopEvents } from './shop-events';
 
 export type OrderMessage = { type: 'PlaceOrder'; total: number };
@@ -27,6 +28,7 @@ class OrdersHandler implements SparkGenericModuleHandler<OrderMessage, string> {
 export class OrdersService extends ModuleService<OrderMessage, string> {
   constructor() {
     super(new OrdersHandler(inject(SHOP_EVENTS)));
+    inject(AppInspector).inspector.watch('orders', this.server); // the inspector panel's card
   }
 
   placeOrder(total: number): Promise<string> {

@@ -3,6 +3,7 @@ import { concatMap, type Observable, timer } from 'rxjs';
 import type { EventBus, SparkGenericModuleHandler } from 'spark-channel';
 import { ModuleService } from 'spark-channel/angular';
 
+import { AppInspector } from './app-inspector';
 import { SHOP_EVENTS, type ShopEvents } from './shop-events';
 
 export type ShippingMessage = { type: 'Ship'; orderId: string };
@@ -26,6 +27,7 @@ export class ShippingService extends ModuleService<ShippingMessage, never> {
   constructor() {
     const events = inject(SHOP_EVENTS);
     super(new ShippingHandler(events));
+    inject(AppInspector).inspector.watch('shipping', this.server); // the inspector panel's card
     // One at a time, in publish order, with this module's own queue, stats and errors.
     events.subscribe('OrderPlaced', this.dispatcher, (event) => ({
       type: 'Ship' as const,
