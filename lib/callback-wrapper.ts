@@ -3,6 +3,11 @@ import type { AsyncSubject } from 'rxjs';
 /**
  * The oneshot a request's reply travels on, as Tokio's `oneshot::Sender<V>`: the server calls
  * `next(result)` once, then `complete()`.
+ *
+ * @example
+ * const reply: CallbackSender<Result<User, Error>> = new AsyncSubject();
+ * const wrapper = new CallbackWrapper(msg, reply);
+ * reply.next(ok(user)); reply.complete(); // the server's side: one value, then complete
  */
 export type CallbackSender<V> = AsyncSubject<V>;
 

@@ -6,6 +6,11 @@ import { AsyncSubject, Observable, type Subscription } from 'rxjs';
 /**
  * The loose cancellation contract of the Rust crate: anything with `cancel()`. A module's token
  * type `C` only has to satisfy this; the server calls `cancel()` when it handles a Shutdown.
+ *
+ * @example
+ * const controller = new AbortController();
+ * const token: SparkChannelCancellationTrait = { cancel: () => controller.abort() };
+ * await dispatcher.shutdown(token); // a SparkGenericModuleDispatcher<M, R, SparkChannelCancellationTrait>
  */
 export interface SparkChannelCancellationTrait {
   /** Called once by the server as it handles a Shutdown carrying this token; it should be idempotent. */

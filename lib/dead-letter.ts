@@ -7,6 +7,10 @@
  *   unsubscribe) or after the server had stopped.
  * - `no-route`: a router has no route for its `type`.
  * - `policy`: a supervision policy gave up, and the module stopped before starting it.
+ *
+ * @example
+ * const byReason = new Map<DeadLetterReason, number>();
+ * server.deadLetters$.subscribe(({ reason }) => byReason.set(reason, (byReason.get(reason) ?? 0) + 1));
  */
 export type DeadLetterReason = 'refused' | 'dropped' | 'late-reply' | 'no-route' | 'policy';
 

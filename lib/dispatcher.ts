@@ -36,11 +36,21 @@ import type { SparkChannelError } from './spark-channel-error.js';
  * How a request's response is checked — the Rust crate's downcast. A class (anything whose own
  * `prototype` is non-writable: `class` syntax, `Date`, `Map`…) is checked with `instanceof`; any
  * other function is called as a type predicate.
+ *
+ * @example
+ * const isUser: ResponseGuard<Response, User> = (r): r is User => r.kind === 'user';
+ * const user = await dispatcher.request({ type: 'GetUser', id: 7 }, { guard: isUser });
  */
 export type ResponseGuard<R, T extends R> =
   ((response: R) => response is T) | (abstract new (...args: never[]) => T); // `never[]`: any constructor's parameters fit
 
-/** Per-request options. */
+/**
+ * Per-request options.
+ *
+ * @example
+ * const options: RequestOptions<Response, User> = { guard: isUser, timeoutMs: 500, signal: controller.signal };
+ * const user = await dispatcher.request({ type: 'GetUser', id: 7 }, options);
+ */
 export interface RequestOptions<R, T extends R> {
   /** Checks the response; a mismatch rejects with `INVALID_RESPONSE_TYPE`. */
   guard?: ResponseGuard<R, T>;
@@ -53,7 +63,13 @@ export interface RequestOptions<R, T extends R> {
   signal?: AbortSignal;
 }
 
-/** Dispatcher-wide options; `scheduler` is the clock of its timeouts and rate-limit windows. */
+/**
+ * Dispatcher-wide options; `scheduler` is the clock of its timeouts and rate-limit windows.
+ *
+ * @example
+ * const options: DispatcherOptions = { timeoutMs: 1_000, rateLimit: { limit: 100, intervalMs: 1_000 } };
+ * const dispatcher = new SparkGenericModuleDispatcher(channel, options);
+ */
 export interface DispatcherOptions extends ClockOptions {
   /** The default `timeoutMs` of every request; `Infinity` (the default) for none. */
   timeoutMs?: number;

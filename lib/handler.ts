@@ -1,6 +1,13 @@
 import type { Observable } from 'rxjs';
 
-/** What the server hands a handler beside each message. */
+/**
+ * What the server hands a handler beside each message.
+ *
+ * @example
+ * async handleRequest(msg: GetUser, { signal }: HandlerContext): Promise<User> {
+ *   return (await fetch(`/users/${msg.id}`, { signal })).json();
+ * }
+ */
 export interface HandlerContext {
   /**
    * Aborted when this message's work is no longer wanted: the request's caller timed out,

@@ -1,7 +1,18 @@
-/** How a message ended: answered, failed, or given up on by its caller (timeout or signal). */
+/**
+ * How a message ended: answered, failed, or given up on by its caller (timeout or signal).
+ *
+ * @example
+ * const counts: Record<MessageOutcome, number> = { ok: 0, error: 0, timeout: 0, cancelled: 0 };
+ * server.events$.subscribe((e) => { if (e.type === 'settled') counts[e.outcome]++; });
+ */
 export type MessageOutcome = 'ok' | 'error' | 'timeout' | 'cancelled';
 
-/** What every per-message event says about its message. */
+/**
+ * What every per-message event says about its message.
+ *
+ * @example
+ * const describe = (e: MessageEventBase<Msg>) => `#${e.id} ${e.kind} ${e.message.type} at ${e.at} ms`;
+ */
 export interface MessageEventBase<M> {
   /**
    * Numbers the messages of one server that were sent while it was observed (`events$` or an
@@ -15,12 +26,26 @@ export interface MessageEventBase<M> {
   readonly at: number;
 }
 
-/** The channel took the message in (after waiting for room, if it had to). */
+/**
+ * The channel took the message in (after waiting for room, if it had to).
+ *
+ * @example
+ * server.events$
+ *   .pipe(filter((e): e is MessageAcceptedEvent<Msg> => e.type === 'accepted'))
+ *   .subscribe((e) => pending.set(e.id, e.message));
+ */
 export interface MessageAcceptedEvent<M> extends MessageEventBase<M> {
   readonly type: 'accepted';
 }
 
-/** A handler began on the message. */
+/**
+ * A handler began on the message.
+ *
+ * @example
+ * server.events$
+ *   .pipe(filter((e): e is MessageStartedEvent<Msg> => e.type === 'started'))
+ *   .subscribe((e) => queueWait.record(e.queuedMs ?? 0, { kind: e.kind }));
+ */
 export interface MessageStartedEvent<M> extends MessageEventBase<M> {
   readonly type: 'started';
   /** Time from acceptance to start; `undefined` when the acceptance was not seen. */
@@ -30,6 +55,11 @@ export interface MessageStartedEvent<M> extends MessageEventBase<M> {
 /**
  * The message is over. `error` is the handler's error (`outcome: 'error'`), the library's
  * `SparkChannelError` (a stop, a refusal) or the caller's `TIMEOUT`/`CANCELLED`.
+ *
+ * @example
+ * server.events$
+ *   .pipe(filter((e): e is MessageSettledEvent<Msg> => e.type === 'settled'))
+ *   .subscribe((e) => histogram.record(e.handlingMs ?? 0, { outcome: e.outcome }));
  */
 export interface MessageSettledEvent<M> extends MessageEventBase<M> {
   readonly type: 'settled';
@@ -41,7 +71,14 @@ export interface MessageSettledEvent<M> extends MessageEventBase<M> {
   readonly handlingMs: number | undefined;
 }
 
-/** A supervised module rebuilt its handler after a fatal failure (see `supervise`). */
+/**
+ * A supervised module rebuilt its handler after a fatal failure (see `supervise`).
+ *
+ * @example
+ * server.events$
+ *   .pipe(filter((e): e is ModuleRestartedEvent => e.type === 'restarted'))
+ *   .subscribe((e) => log.warn(`restart ${e.restarts} in the window`, e.error));
+ */
 export interface ModuleRestartedEvent {
   readonly type: 'restarted';
   readonly at: number;
@@ -51,7 +88,14 @@ export interface ModuleRestartedEvent {
   readonly restarts: number;
 }
 
-/** The server stopped; the last event of the stream. */
+/**
+ * The server stopped; the last event of the stream.
+ *
+ * @example
+ * server.events$
+ *   .pipe(filter((e): e is ModuleStoppedEvent => e.type === 'stopped'))
+ *   .subscribe((e) => log.info(`module stopped: ${e.reason}`, e.error));
+ */
 export interface ModuleStoppedEvent {
   readonly type: 'stopped';
   readonly at: number;
@@ -61,7 +105,14 @@ export interface ModuleStoppedEvent {
   readonly error?: unknown;
 }
 
-/** A per-message lifecycle event. */
+/**
+ * A per-message lifecycle event.
+ *
+ * @example
+ * server.events$
+ *   .pipe(filter((e): e is MessageEvent<Msg> => 'id' in e))
+ *   .subscribe((e) => timeline.push({ id: e.id, type: e.type, at: e.at }));
+ */
 export type MessageEvent<M> = MessageAcceptedEvent<M> | MessageStartedEvent<M> | MessageSettledEvent<M>;
 
 /**
@@ -69,5 +120,11 @@ export type MessageEvent<M> = MessageAcceptedEvent<M> | MessageStartedEvent<M> |
  * on or dropped before it started goes `accepted` → `settled`; one given up on or refused while
  * waiting for room in a full channel was never accepted, and has `settled` only), and per module
  * `restarted` and `stopped`.
+ *
+ * @example
+ * server.events$.subscribe((e: ModuleEvent<Msg>) => {
+ *   if (e.type === 'settled') histogram.record(e.handlingMs ?? 0, { outcome: e.outcome });
+ *   else if (e.type === 'stopped') log.info(`stopped: ${e.reason}`);
+ * });
  */
 export type ModuleEvent<M> = MessageEvent<M> | ModuleRestartedEvent | ModuleStoppedEvent;

@@ -1,6 +1,13 @@
 import type { MessageOutcome } from './module-event.js';
 
-/** The message an instrumentation hook is about: one object per message, the same in every hook. */
+/**
+ * The message an instrumentation hook is about: one object per message, the same in every hook.
+ *
+ * @example
+ * const instrument: ModuleInstrumentation<Msg> = {
+ *   sent: ({ id, kind, message }: InstrumentedMessage<Msg>) => log.debug(`#${id} ${kind} ${message.type}`),
+ * };
+ */
 export interface InstrumentedMessage<M> {
   /** The same id as in `server.events$`. */
   readonly id: number;
@@ -8,7 +15,15 @@ export interface InstrumentedMessage<M> {
   readonly message: M;
 }
 
-/** How an instrumented message ended. */
+/**
+ * How an instrumented message ended.
+ *
+ * @example
+ * const instrument: ModuleInstrumentation<Msg> = {
+ *   settled: (_state, _message, { outcome, handlingMs }: InstrumentedSettlement) =>
+ *     histogram.record(handlingMs ?? 0, { outcome }),
+ * };
+ */
 export interface InstrumentedSettlement {
   readonly outcome: MessageOutcome;
   readonly error?: unknown;
@@ -23,6 +38,12 @@ export interface InstrumentedSettlement {
  *
  * Messages sent before the server started have no `sent`: their state is `undefined`. A hook
  * that throws is logged and ignored; it never breaks the message or the server.
+ *
+ * @example
+ * const instrument: ModuleInstrumentation<Msg> = {
+ *   settled: (_state, { kind }, { outcome }) => counter.add(1, { kind, outcome }),
+ * };
+ * const { dispatcher } = spawnModule(new MyHandler(), { instrument });
  */
 export interface ModuleInstrumentation<M = unknown> {
   /**

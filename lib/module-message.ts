@@ -6,6 +6,10 @@ import type { Result } from './result.js';
  * What travels on a module's channel, as the Rust crate's `SparkGenericModuleMessage` enum:
  * a `Request` (with its reply oneshot), a fire-and-forget `Command`, or a `Shutdown` carrying the
  * token the server cancels as it stops.
+ *
+ * @example
+ * const command: SparkGenericModuleMessage<Msg, Reply> = SparkGenericModuleMessage.Command({ type: 'LogEvent', event: 'login' });
+ * await channel.send(command);
  */
 export type SparkGenericModuleMessage<M, R, C = SparkChannelCancellationToken, E = Error> =
   | { readonly type: 'Request'; readonly wrapper: CallbackWrapper<M, Result<R, E>> }

@@ -15,14 +15,27 @@ declare global {
   }
 }
 
-/** A handler failure, as `errors$` reports it. */
+/**
+ * A handler failure, as `errors$` reports it.
+ *
+ * @example
+ * server.errors$.subscribe(({ kind, message, error }: ModuleError<Msg, Error>) =>
+ *   log.error(`${kind} ${message.type} failed: ${error.message}`),
+ * );
+ */
 export interface ModuleError<M, E> {
   readonly kind: 'request' | 'command';
   readonly message: M;
   readonly error: E;
 }
 
-/** A snapshot of a server's counters. */
+/**
+ * A snapshot of a server's counters.
+ *
+ * @example
+ * const { queued, running, handled, failed }: ModuleServerStats = server.stats();
+ * log.info(`${queued} queued, ${running} running, ${failed} of ${handled} failed`);
+ */
 export interface ModuleServerStats {
   /** Messages accepted and not yet started (the channel's `size`). */
   readonly queued: number;
@@ -34,7 +47,13 @@ export interface ModuleServerStats {
   readonly failed: number;
 }
 
-/** Where command failures are logged. */
+/**
+ * Where command failures are logged.
+ *
+ * @example
+ * const logger: ModuleServerLogger = { error: (...args) => log.error(...args), warn: () => {} };
+ * runModuleServer(new MyHandler(), channel, { logger });
+ */
 export interface ModuleServerLogger {
   /** Gets every command failure (the command's outcome never reaches its sender). */
   error(...args: unknown[]): void;
@@ -42,7 +61,13 @@ export interface ModuleServerLogger {
   warn?(...args: unknown[]): void;
 }
 
-/** Options of {@link runModuleServer}; `M` types the `key` function's message. */
+/**
+ * Options of {@link runModuleServer}; `M` types the `key` function's message.
+ *
+ * @example
+ * const options: ModuleServerOptions<Msg> = { concurrency: 4, signal: controller.signal, logger: console };
+ * const server = runModuleServer(new MyHandler(), channel, options);
+ */
 export interface ModuleServerOptions<M = never> extends ClockOptions {
   /** Where command failures are logged; `console` by default. */
   logger?: ModuleServerLogger;
@@ -73,7 +98,13 @@ export interface ModuleServerOptions<M = never> extends ClockOptions {
   instrument?: ModuleInstrumentation<M>;
 }
 
-/** What {@link ModuleServer.drain} reports. */
+/**
+ * What {@link ModuleServer.drain} reports.
+ *
+ * @example
+ * const { outcome, handled, failed, aborted }: DrainReport = await server.drain(5_000);
+ * log.info(`drain ${outcome}: ${handled} handled (${failed} failed), ${aborted} cut off`);
+ */
 export interface DrainReport {
   /** `drained`: everything finished in time; `deadline`: stopped at the deadline; `stopped`: it had already stopped. */
   readonly outcome: 'drained' | 'deadline' | 'stopped';
@@ -89,6 +120,11 @@ export interface DrainReport {
 
 /**
  * A running module server: the handle `runModuleServer` returns.
+ *
+ * @example
+ * const server: ModuleServer<Msg, Error> = runModuleServer(new MyHandler(), channel);
+ * server.errors$.subscribe(({ kind, error }) => log.error(`${kind} failed`, error));
+ * await server.drain(5_000);
  */
 export interface ModuleServer<M, E> {
   /** Every handler failure, request and command alike. Completes when the server stops. */

@@ -3,11 +3,21 @@ import { describe } from './internal/validate.js';
 /**
  * The outcome of a fallible operation, as Rust's `Result<T, E>`: what a request's oneshot
  * carries from the server to the caller.
+ *
+ * @example
+ * const r: Result<User, Error> = await dispatcher.requestResult({ type: 'GetUser', id: 7 });
+ * if (r.ok) render(r.value); else log(r.error);
  */
 export type Result<T, E> =
   { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: E };
 
-/** Anything that can turn itself into a {@link Result}, as the Rust crate's `IntoResult` trait. */
+/**
+ * Anything that can turn itself into a {@link Result}, as the Rust crate's `IntoResult` trait.
+ *
+ * @example
+ * const outcome: IntoResult<number, string> = { intoResult: () => ok(42) };
+ * intoResult(outcome); // { ok: true, value: 42 }
+ */
 export interface IntoResult<T, E> {
   /** This value as a `Result`: read by {@link intoResult} and {@link resultFrom}. */
   intoResult(): Result<T, E>;
@@ -33,12 +43,24 @@ export function err<E>(error: E): Result<never, E> {
   return { ok: false, error };
 }
 
-/** Narrows a {@link Result} to its success case. */
+/**
+ * Narrows a {@link Result} to its success case.
+ *
+ * @example
+ * const r = await dispatcher.requestResult({ type: 'GetUser', id: 7 });
+ * if (isOk(r)) render(r.value); // r.value is typed here
+ */
 export function isOk<T, E>(result: Result<T, E>): result is { readonly ok: true; readonly value: T } {
   return result.ok;
 }
 
-/** Narrows a {@link Result} to its failure case. */
+/**
+ * Narrows a {@link Result} to its failure case.
+ *
+ * @example
+ * const parsed = tryResult(() => JSON.parse(text) as unknown);
+ * if (isErr(parsed)) log(parsed.error); // parsed.error is typed here
+ */
 export function isErr<T, E>(result: Result<T, E>): result is { readonly ok: false; readonly error: E } {
   return !result.ok;
 }

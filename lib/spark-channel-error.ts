@@ -8,6 +8,10 @@
  * - `CANCELLED`: the request's `signal` aborted, or its subscriber unsubscribed.
  * - `CHANNEL_FULL`: a `try*` send found no room in a bounded channel.
  * - `RATE_LIMITED`: a `try*` send was over the dispatcher's rate limit.
+ *
+ * @example
+ * const retryable: readonly SparkChannelErrorCode[] = ['TIMEOUT', 'CHANNEL_FULL', 'RATE_LIMITED'];
+ * if (error instanceof SparkChannelError && retryable.includes(error.code)) retryLater();
  */
 export type SparkChannelErrorCode =
   | 'SEND_FAILED'

@@ -6,11 +6,25 @@ import { ModuleChannel } from './module-channel.js';
 import type { ModuleServer, ModuleServerOptions } from './module-server-types.js';
 import { runModuleServer } from './run-module-server.js';
 
-/** Options of {@link spawnModule}: the server's, the dispatcher's, and the channel's `capacity`. */
+/**
+ * Options of {@link spawnModule}: the server's, the dispatcher's, and the channel's `capacity`.
+ *
+ * @example
+ * const options: SpawnModuleOptions<CacheMessage> = { capacity: 64, concurrency: 4, timeoutMs: 1_000 };
+ * const { dispatcher } = spawnModule(new CacheHandler(), options);
+ */
 export type SpawnModuleOptions<M = never> = ModuleServerOptions<M> &
   DispatcherOptions & { capacity?: number };
 
-/** What {@link spawnModule} returns. */
+/**
+ * What {@link spawnModule} returns.
+ *
+ * @example
+ * const { dispatcher, server }: SpawnedModule<CacheMessage, CacheResponse, SparkChannelCancellationToken, Error> =
+ *   spawnModule(new CacheHandler());
+ * server.errors$.subscribe(({ kind, error }) => log.error(`${kind} failed`, error));
+ * await dispatcher.shutdown(); // server.stopped has resolved
+ */
 export interface SpawnedModule<M, R, C, E> {
   readonly dispatcher: SparkGenericModuleDispatcher<M, R, C, E>;
   readonly server: ModuleServer<M, E>;

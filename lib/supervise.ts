@@ -4,7 +4,14 @@ import type { HandlerContext, SparkGenericModuleHandler } from './handler.js';
 import { kFailed, type SupervisionDecision } from './internal/server/brands.js';
 import { checkOptions, checkPositiveNumber, describe } from './internal/validate.js';
 
-/** When a supervised handler is rebuilt, and when its module gives up. */
+/**
+ * When a supervised handler is rebuilt, and when its module gives up.
+ *
+ * @example
+ * const isFatal = (error: unknown): boolean => error instanceof CorruptStateError;
+ * const policy: RestartPolicy<CacheMessage> = { maxRestarts: 3, withinMs: 60_000, isFatal };
+ * const handler = supervise(() => new CacheHandler(), policy);
+ */
 export interface RestartPolicy<M> {
   /** How many restarts are allowed within `withinMs`; one more stops the module. 0 stops at the first fatal failure. */
   maxRestarts: number;
@@ -21,6 +28,11 @@ export interface RestartPolicy<M> {
 /**
  * A handler whose state a module server may rebuild: made by {@link supervise}. Hand it to
  * `spawnModule` or `runModuleServer` like any handler; use one per module.
+ *
+ * @example
+ * const handler = supervise(() => new CacheHandler(), { maxRestarts: 3, withinMs: 60_000, isFatal });
+ * const { dispatcher } = spawnModule(handler);
+ * handler.current; // the CacheHandler now serving: a fresh one after each restart
  */
 // Not `implements Supervised`: its one member is internal, stripped from the published types.
 export class SupervisedHandler<M, R, E = Error> implements SparkGenericModuleHandler<M, R, E> {

@@ -38,11 +38,22 @@ export interface InspectorOptions {
 /**
  * What a module is watched as: its server, or what `spawnModule` / `spawnTypedModule` return
  * (the dispatcher lets a watched event bus tell which module a subscription feeds).
+ *
+ * @example
+ * const billing = spawnModule<Charge, string>(billingHandler);
+ * const watched: InspectedModule<Charge, Error> = billing; // or billing.server alone
+ * inspector.watch('billing', watched);
  */
 export type InspectedModule<M, E> =
   ModuleServer<M, E> | { readonly server: ModuleServer<M, E>; readonly dispatcher?: object };
 
-/** What `watch` returns. */
+/**
+ * What `watch` returns.
+ *
+ * @example
+ * const handle: InspectorWatch = inspector.watch('billing', billing);
+ * handle.unwatch(); // billing, its messages, dead letters and errors leave the page
+ */
 export interface InspectorWatch {
   /** Stops recording the module and removes it (its messages, dead letters and errors) from the page. */
   unwatch(): void;

@@ -7,6 +7,10 @@ import type { ModuleServerStats } from '../module-server-types.js';
  * `latencySamples` option, 1,000 by default), in milliseconds on the module's clock. Each
  * percentile is the nearest-rank one: the smallest sample with at least that share of the
  * samples at or below it. `undefined` while there is no sample.
+ *
+ * @example
+ * const handling: LatencyPercentiles | undefined = inspector.snapshot().modules[0]?.handling;
+ * console.log(`p95 ${handling?.p95} ms over ${handling?.count} messages`);
  */
 export interface LatencyPercentiles {
   /** How many samples the percentiles are taken over (at most `latencySamples`). */
@@ -17,7 +21,13 @@ export interface LatencyPercentiles {
   readonly max?: number;
 }
 
-/** How a watched module looks right now: one card of the page. */
+/**
+ * How a watched module looks right now: one card of the page.
+ *
+ * @example
+ * const billing: ModuleSnapshot | undefined = inspector.snapshot().modules.find((m) => m.name === 'billing');
+ * console.log(billing?.status, billing?.stats.queued, billing?.throughput); // "idle" 0 12
+ */
 export interface ModuleSnapshot {
   /** The name it was watched under. */
   readonly name: string;
@@ -50,6 +60,10 @@ export interface ModuleSnapshot {
 /**
  * One message on the timeline: accepted → started → settled, each time on the module's clock
  * (absent when it did not happen, or happened before the module was watched).
+ *
+ * @example
+ * const failed: TimelineEntry[] = inspector.snapshot().timeline.filter((entry) => entry.outcome === 'error');
+ * for (const { module, id, message, error } of failed) console.log(`${module} #${id} ${message}: ${error}`);
  */
 export interface TimelineEntry {
   readonly module: string;
@@ -69,7 +83,13 @@ export interface TimelineEntry {
   readonly error?: string;
 }
 
-/** A dead letter of a watched module (`server.deadLetters$`). */
+/**
+ * A dead letter of a watched module (`server.deadLetters$`).
+ *
+ * @example
+ * const letters: readonly DeadLetterEntry[] = inspector.snapshot().deadLetters;
+ * for (const { module, reason, message } of letters) console.log(`${module}: ${reason} ${message}`); // "billing: refused …"
+ */
 export interface DeadLetterEntry {
   /** Orders the dead letters and errors of one inspector. */
   readonly seq: number;
@@ -84,7 +104,13 @@ export interface DeadLetterEntry {
   readonly code?: string;
 }
 
-/** A handler failure of a watched module (`server.errors$`). */
+/**
+ * A handler failure of a watched module (`server.errors$`).
+ *
+ * @example
+ * const errors: readonly ErrorEntry[] = inspector.snapshot().errors;
+ * const billingErrors = errors.filter((entry) => entry.module === 'billing').map((entry) => entry.error);
+ */
 export interface ErrorEntry {
   readonly seq: number;
   readonly module: string;
@@ -97,7 +123,13 @@ export interface ErrorEntry {
   readonly code?: string;
 }
 
-/** An event type seen on a watched bus. */
+/**
+ * An event type seen on a watched bus.
+ *
+ * @example
+ * const placed: BusTypeSnapshot | undefined = inspector.snapshot().buses[0]?.types.find((t) => t.type === 'OrderPlaced');
+ * console.log(placed?.published, placed?.perSecond); // 42 1.5
+ */
 export interface BusTypeSnapshot {
   readonly type: string;
   /** Events of this type published since the bus was watched. */
@@ -106,7 +138,13 @@ export interface BusTypeSnapshot {
   readonly perSecond: number;
 }
 
-/** A module subscription of a watched bus: an edge from an event type to a module. */
+/**
+ * A module subscription of a watched bus: an edge from an event type to a module.
+ *
+ * @example
+ * const edges: readonly BusEdgeSnapshot[] = inspector.snapshot().buses[0]?.edges ?? [];
+ * edges.map((edge) => `${edge.type} → ${edge.module}`); // ['OrderPlaced → mailer']
+ */
 export interface BusEdgeSnapshot {
   readonly type: string;
   /** The watched module behind the dispatcher, or `subscriber #n` when it is not watched. */
@@ -120,7 +158,13 @@ export interface BusEdgeSnapshot {
   readonly perSecond: number;
 }
 
-/** A watched event bus: its event types and which modules subscribe to which. */
+/**
+ * A watched event bus: its event types and which modules subscribe to which.
+ *
+ * @example
+ * const shop: BusSnapshot | undefined = inspector.snapshot().buses.find((bus) => bus.name === 'shop');
+ * console.log(shop?.closed, shop?.types.map((t) => t.type), shop?.edges.length); // false ['OrderPlaced'] 1
+ */
 export interface BusSnapshot {
   readonly name: string;
   readonly closed: boolean;
@@ -131,6 +175,11 @@ export interface BusSnapshot {
 /**
  * Everything an inspector shows, as plain JSON-ready data: what `inspector.snapshot()` returns,
  * what `mount()` renders and what `serve()` streams.
+ *
+ * @example
+ * const snapshot: InspectorSnapshot = inspector.snapshot();
+ * console.log(snapshot.modules.length, snapshot.timeline.length, snapshot.buses.length);
+ * const changes = inspector.snapshot({ since: snapshot.cursor }); // only what changed since
  */
 export interface InspectorSnapshot {
   /** The inspector's clock (the same as the modules' by default: `performance.now()`). */

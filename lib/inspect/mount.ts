@@ -13,7 +13,13 @@ export interface MountOptions {
   refreshMs?: number;
 }
 
-/** A page mounted by `inspector.mount`. */
+/**
+ * A page mounted by `inspector.mount`.
+ *
+ * @example
+ * const page: InspectorMount = inspector.mount(document.getElementById('inspector') as HTMLElement);
+ * window.addEventListener('pagehide', () => page.unmount());
+ */
 export interface InspectorMount {
   /** Stops refreshing and empties the element. Idempotent. */
   unmount(): void;

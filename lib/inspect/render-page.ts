@@ -11,7 +11,15 @@ import type {
   TimelineEntry,
 } from './inspector-snapshot.js';
 
-/** What {@link renderInspector} returns: feed it snapshots, destroy it when done. */
+/**
+ * What {@link renderInspector} returns: feed it snapshots, destroy it when done.
+ *
+ * @example
+ * const view: InspectorView = renderInspector(document.getElementById('inspector') as HTMLElement);
+ * const feed = new EventSource('/events'); // the feed inspector.serve() streams
+ * feed.addEventListener('snapshot', (event) => view.update(JSON.parse(event.data) as InspectorSnapshot));
+ * feed.addEventListener('error', () => view.connected(false));
+ */
 export interface InspectorView {
   /** Merges a snapshot (a full one, or the changes since the previous one) and redraws. */
   update(snapshot: InspectorSnapshot): void;

@@ -27,7 +27,14 @@ export interface InspectorServeOptions {
   refreshMs?: number;
 }
 
-/** A running inspector server. */
+/**
+ * A running inspector server.
+ *
+ * @example
+ * const server: InspectorServer = await inspector.serve({ port: 9230 });
+ * console.log(`inspector at ${server.url}`); // http://127.0.0.1:9230/
+ * await server.close(); // on shutdown
+ */
 export interface InspectorServer {
   /** Where the page is, e.g. `http://127.0.0.1:9230/`. */
   readonly url: string;

@@ -1,4 +1,10 @@
-/** Turns messages, responses and error envelopes into bytes and back. */
+/**
+ * Turns messages, responses and error envelopes into bytes and back.
+ *
+ * @example
+ * const msgpack: NatsCodec = { encode: (value) => encode(value), decode: (bytes) => decode(bytes) };
+ * const users = natsDispatcher<UserMessage, User>(nc, 'users', { codec: msgpack }); // serveModule's must match
+ */
 export interface NatsCodec {
   /** The bytes sent for `value` (a message, a response or an error envelope). */
   encode(value: unknown): Uint8Array;
@@ -9,7 +15,13 @@ export interface NatsCodec {
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** The default codec: UTF-8 JSON. `undefined` travels as an empty payload. */
+/**
+ * The default codec: UTF-8 JSON. `undefined` travels as an empty payload.
+ *
+ * @example
+ * const bytes = jsonCodec.encode({ type: 'GetUser', id: 7 });
+ * jsonCodec.decode(bytes); // { type: 'GetUser', id: 7 }
+ */
 export const jsonCodec: NatsCodec = {
   encode: (value) => encoder.encode(value === undefined ? '' : JSON.stringify(value)),
   decode: (bytes) => {
@@ -18,7 +30,14 @@ export const jsonCodec: NatsCodec = {
   },
 };
 
-/** A payload that could not be decoded; its handler call fails with {@link NatsPayloadError}. */
+/**
+ * A payload that could not be decoded; its handler call fails with {@link NatsPayloadError}.
+ *
+ * @example
+ * served.server.errors$.subscribe(({ error }) => {
+ *   if (error instanceof NatsPayloadError) console.warn('undecodable payload', error.payload.byteLength);
+ * });
+ */
 export class NatsPayloadError extends Error {
   override readonly name = 'NatsPayloadError';
   declare readonly cause?: unknown;
@@ -40,6 +59,10 @@ export type Envelope = { ok: true; value: unknown } | { ok: false; error: WireEr
  * An error as it travels: its name, message, `code` and other own enumerable data. A reply whose
  * error has no string `name` and `message` (or names `SparkChannelError` without one of its codes)
  * is not an envelope: the caller fails with `RECEIVE_FAILED`.
+ *
+ * @example
+ * const wire: WireError = { name: 'NotFoundError', message: 'No user 7', code: 'E_NOT_FOUND' };
+ * jsonCodec.encode({ ok: false, error: wire }); // how a member answers a failed request
  */
 export interface WireError {
   name: string;

@@ -2,7 +2,14 @@
 // `NatsConnection` from `connect()` fits as it is. Importing the client's own types would tie
 // the build (and users on `moduleResolution: node10`) to how that package lays out its types.
 
-/** A received message, as the NATS client hands it to a subscription callback. */
+/**
+ * A received message, as the NATS client hands it to a subscription callback.
+ *
+ * @example
+ * nc.subscribe('ping', {
+ *   callback: (error, msg: NatsMsg) => error === null && msg.respond(jsonCodec.encode('pong')),
+ * });
+ */
 export interface NatsMsg {
   readonly data: Uint8Array;
   readonly reply?: string;
@@ -10,7 +17,13 @@ export interface NatsMsg {
   respond(data?: Uint8Array): boolean;
 }
 
-/** A subscription, as `nc.subscribe` returns it. */
+/**
+ * A subscription, as `nc.subscribe` returns it.
+ *
+ * @example
+ * const sub: NatsSubscription = nc.subscribe('audit', { callback: (_error, msg) => audit(msg.data) });
+ * await sub.drain(); // sub.isClosed() === true
+ */
 export interface NatsSubscription {
   /** Stops taking new messages, lets the callbacks of those received finish, then closes. */
   drain(): Promise<void>;
@@ -18,7 +31,13 @@ export interface NatsSubscription {
   isClosed(): boolean;
 }
 
-/** A NATS connection (`NatsConnection` of `@nats-io/transport-node`, or anything shaped like it). */
+/**
+ * A NATS connection (`NatsConnection` of `@nats-io/transport-node`, or anything shaped like it).
+ *
+ * @example
+ * const nc: NatsConnectionLike = await connect({ servers: '127.0.0.1:4222' }); // from @nats-io/transport-node
+ * const users = natsDispatcher<UserMessage, User>(nc, 'users');
+ */
 export interface NatsConnectionLike {
   /** Subscribes `callback` to `subject`, in a queue group when `queue` is given. */
   subscribe(

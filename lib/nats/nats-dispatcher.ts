@@ -7,7 +7,13 @@ import { jsonCodec, type NatsCodec } from './codec.js';
 import type { NatsConnectionLike as NatsConnection } from './connection.js';
 import { encodeBytes, readReply } from './wire.js';
 
-/** Options of {@link natsDispatcher}. */
+/**
+ * Options of {@link natsDispatcher}.
+ *
+ * @example
+ * const options: NatsDispatcherOptions = { timeoutMs: 2_000, codec: jsonCodec };
+ * const users = natsDispatcher<UserMessage, User>(nc, 'users', options);
+ */
 export interface NatsDispatcherOptions {
   /** The default `timeoutMs` of every request. Default 30 000: over NATS a lost reply is possible. */
   timeoutMs?: number;
@@ -15,7 +21,13 @@ export interface NatsDispatcherOptions {
   codec?: NatsCodec;
 }
 
-/** Per-request options. */
+/**
+ * Per-request options.
+ *
+ * @example
+ * const options: NatsRequestOptions = { timeoutMs: 500, signal: AbortSignal.timeout(1_000) };
+ * const user = await users.request({ type: 'GetUser', id: 7 }, options);
+ */
 export interface NatsRequestOptions {
   /** Rejects with `TIMEOUT` after this many milliseconds. */
   timeoutMs?: number;
@@ -23,7 +35,14 @@ export interface NatsRequestOptions {
   signal?: AbortSignal;
 }
 
-/** The client side of a module served on NATS with `serveModule`: the dispatcher surface over the wire. */
+/**
+ * The client side of a module served on NATS with `serveModule`: the dispatcher surface over the wire.
+ *
+ * @example
+ * const users: NatsDispatcher<UserMessage, User> = natsDispatcher(nc, 'users');
+ * const user = await users.request({ type: 'GetUser', id: 7 }, { timeoutMs: 500 });
+ * await users.shutdown(); // the connection stays open
+ */
 export interface NatsDispatcher<M, R> {
   /**
    * Sends `message` as a request on the subject and resolves with the remote handler's response;

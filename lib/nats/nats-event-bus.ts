@@ -21,7 +21,14 @@ import { jsonCodec, type NatsCodec, NatsPayloadError } from './codec.js';
 import type { NatsSubscription } from './connection.js';
 import { describeThrown, encodeBytes } from './wire.js';
 
-/** A message as the event bus reads it: the client's `Msg` fits. */
+/**
+ * A message as the event bus reads it: the client's `Msg` fits.
+ *
+ * @example
+ * nc.subscribe('shop.>', {
+ *   callback: (_error, msg: NatsEventMsg) => console.log(msg.subject, jsonCodec.decode(msg.data)),
+ * });
+ */
 export interface NatsEventMsg {
   readonly subject: string;
   readonly data: Uint8Array;
@@ -30,6 +37,10 @@ export interface NatsEventMsg {
 /**
  * The part of a NATS connection {@link natsEventBus} uses: a `NatsConnection` of
  * `@nats-io/transport-node` fits as it is (as it fits `NatsConnectionLike`).
+ *
+ * @example
+ * const nc: NatsEventConnection = await connect({ servers: '127.0.0.1:4222' }); // from @nats-io/transport-node
+ * const bus = natsEventBus<ShopEvents>(nc, { prefix: 'shop' });
  */
 export interface NatsEventConnection {
   /** Subscribes `callback` to `subject` (a wildcard under the bus's prefix). */
@@ -47,7 +58,13 @@ export interface NatsEventConnection {
   isDraining(): boolean;
 }
 
-/** Options of {@link natsEventBus}. */
+/**
+ * Options of {@link natsEventBus}.
+ *
+ * @example
+ * const options: NatsEventBusOptions = { prefix: 'shop', queue: 'billing', guard: (e) => e.type !== 'Debug' };
+ * const bus = natsEventBus<ShopEvents>(nc, options);
+ */
 export interface NatsEventBusOptions {
   /** The subjects' first token(s): an event of type `T` is published on `<prefix>.T`. Required. */
   prefix: string;
@@ -73,6 +90,11 @@ export interface NatsEventBusOptions {
 /**
  * An event bus over NATS: the surface of the local `EventBus` (so it can stand where one is
  * expected), with `errors$`, `flush()`, and a `close()` that drains. See docs/events.md, "Over NATS".
+ *
+ * @example
+ * const bus: NatsEventBus<ShopEvents> = natsEventBus(nc, { prefix: 'shop' });
+ * bus.on('OrderPlaced').subscribe((event) => console.log(event.orderId));
+ * await bus.publish({ type: 'OrderPlaced', orderId: 'o-1', total: 20 });
  */
 export interface NatsEventBus<Ev extends EventMap> {
   /**

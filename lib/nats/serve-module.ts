@@ -12,7 +12,13 @@ import type {
 import { jsonCodec, type NatsCodec, NatsPayloadError } from './codec.js';
 import { describeThrown, encodeAnswer, packError } from './wire.js';
 
-/** Options of {@link serveModule}: those of `spawnModule` (but `key`), plus the queue group and codec. */
+/**
+ * Options of {@link serveModule}: those of `spawnModule` (but `key`), plus the queue group and codec.
+ *
+ * @example
+ * const options: ServeModuleOptions = { queue: 'users-v2', concurrency: 4, codec: jsonCodec };
+ * const served = serveModule(nc, 'users', new UserHandler(), options);
+ */
 export interface ServeModuleOptions extends Omit<SpawnModuleOptions, 'key'> {
   /** The queue group; members with the same one share the subject's messages. Default: the subject. */
   queue?: string;
@@ -20,7 +26,14 @@ export interface ServeModuleOptions extends Omit<SpawnModuleOptions, 'key'> {
   codec?: NatsCodec;
 }
 
-/** What {@link serveModule} returns. */
+/**
+ * What {@link serveModule} returns.
+ *
+ * @example
+ * const served: ServedModule<UserMessage, Error> = serveModule(nc, 'users', new UserHandler());
+ * served.server.errors$.subscribe(({ kind, error }) => log.error(`${kind} failed`, error));
+ * await served.stop(); // drains the subscription, answers what was received, then shuts down
+ */
 export interface ServedModule<M, E> {
   /** The local module server: `errors$` (bad payloads included, as {@link NatsPayloadError}), `stopped`. */
   readonly server: ModuleServer<M | NatsPayloadError, E>;

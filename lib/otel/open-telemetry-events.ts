@@ -34,7 +34,15 @@ import {
 } from './attributes.js';
 import { TRACER_NAME, TRACER_VERSION } from './version.js';
 
-/** Options of {@link openTelemetryEvents}; `Ev` types the event the `attributes` callback receives. */
+/**
+ * Options of {@link openTelemetryEvents}; `Ev` types the event the `attributes` callback receives.
+ *
+ * @example
+ * const options: OpenTelemetryEventsOptions<ShopEvents> = {
+ *   name: 'shop',
+ *   attributes: (event) => ({ 'app.order_id': event.orderId }),
+ * };
+ */
 export interface OpenTelemetryEventsOptions<Ev extends EventMap = EventMap> {
   /**
    * The bus's name: the first word of span names (`shop publish OrderPlaced`) and the attribute
@@ -52,7 +60,13 @@ export interface OpenTelemetryEventsOptions<Ev extends EventMap = EventMap> {
   attributes?(this: void, event: EventOf<Ev>): Attributes;
 }
 
-/** What `createEventBus({ instrument })` takes: the value {@link openTelemetryEvents} returns. */
+/**
+ * What `createEventBus({ instrument })` takes: the value {@link openTelemetryEvents} returns.
+ *
+ * @example
+ * const tracing: EventBusTracing = openTelemetryEvents<ShopEvents>({ name: 'shop' });
+ * const bus = createEventBus<ShopEvents>({ instrument: tracing });
+ */
 export type EventBusTracing = EventBusInstrumentation;
 
 /**

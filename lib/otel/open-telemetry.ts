@@ -31,10 +31,23 @@ import {
 } from './attributes.js';
 import { TRACER_NAME, TRACER_VERSION } from './version.js';
 
-/** The kind of a traced message. */
+/**
+ * The kind of a traced message.
+ *
+ * @example
+ * const spanName = (message: { type: string }, kind: TracedMessageKind) => `users ${kind} ${message.type}`;
+ */
 export type TracedMessageKind = InstrumentedMessage<unknown>['kind'];
 
-/** Options of {@link openTelemetry}; `M` types the message the callbacks receive. */
+/**
+ * Options of {@link openTelemetry}; `M` types the message the callbacks receive.
+ *
+ * @example
+ * const options: OpenTelemetryOptions<{ type: string; key: string }> = {
+ *   name: 'users',
+ *   attributes: (message) => ({ 'app.user_key': message.key }),
+ * };
+ */
 export interface OpenTelemetryOptions<M = unknown> {
   /**
    * The module's name: the first word of span names (`users request GetData`) and the attribute

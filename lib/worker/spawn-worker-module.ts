@@ -18,7 +18,14 @@ import { spawnModule, type SpawnedModule, type SpawnModuleOptions } from '../spa
 import { threadFile } from './thread-source.js';
 import { openEnvelope, type Packed, packReason } from './wire.js';
 
-/** Options of {@link spawnWorkerModule}: those of `spawnModule`, plus the thread pool's. */
+/**
+ * Options of {@link spawnWorkerModule}: those of `spawnModule`, plus the thread pool's.
+ *
+ * @example
+ * const options: WorkerModuleOptions = { threads: 4, concurrency: 8, execArgv: ['--import', 'tsx'] };
+ * const file = new URL('./hash.worker.ts', import.meta.url);
+ * const { dispatcher } = spawnWorkerModule<HashRequest, string>(file, options);
+ */
 export interface WorkerModuleOptions extends SpawnModuleOptions {
   /**
    * Worker threads in the pool; defaults to `concurrency` (itself 1 by default). With fewer
@@ -32,7 +39,15 @@ export interface WorkerModuleOptions extends SpawnModuleOptions {
   resourceLimits?: ResourceLimits;
 }
 
-/** What {@link spawnWorkerModule} returns: a module as `spawnModule` gives, and when its threads are gone. */
+/**
+ * What {@link spawnWorkerModule} returns: a module as `spawnModule` gives, and when its threads are gone.
+ *
+ * @example
+ * const file = new URL('./hash.worker.mjs', import.meta.url);
+ * const { dispatcher, server, closed } = spawnWorkerModule<HashRequest, string>(file);
+ * await dispatcher.shutdown(); // server.stopped has resolved
+ * await closed; // and every worker thread has exited
+ */
 export interface SpawnedWorkerModule<M, R, C, E> extends SpawnedModule<M, R, C, E> {
   /** Resolves once the server has stopped and every worker thread has exited. Never rejects. */
   readonly closed: Promise<void>;

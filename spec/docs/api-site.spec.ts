@@ -19,10 +19,10 @@ function markdownUnder(directory: string): string[] {
     entry.isDirectory() && join(directory, entry.name) === join('docs', 'api')
       ? [] // the built site (gitignored), with its own copies of the guides
       : entry.isDirectory()
-      ? markdownUnder(join(directory, entry.name))
-      : entry.name.endsWith('.md')
-        ? [relative(root, join(root, directory, entry.name))]
-        : [],
+        ? markdownUnder(join(directory, entry.name))
+        : entry.name.endsWith('.md')
+          ? [relative(root, join(root, directory, entry.name))]
+          : [],
   );
 }
 
