@@ -6,25 +6,10 @@ import { NEVER, VirtualTimeScheduler } from 'rxjs';
 import { SparkGenericModuleDispatcher, spawnModule } from '../../lib/index.js';
 import { kDeadlineBuckets } from '../../lib/internal/time/deadlines.js';
 import { codeOf, deferred, isSettled } from '../support/helpers.js';
-
-const gc = (globalThis as { gc?: () => void }).gc;
-const withGc = gc === undefined ? it.skip : it;
+import { settledHeap, withGc } from '../support/heap.js';
 
 /** The longest delay Node's and browsers' timers take as given (a longer one becomes 1 ms). */
 const MAX_DELAY = 2 ** 31 - 1;
-
-/** Heap used after full collections: the lowest of three readings (jest and the JIT allocate too). */
-async function settledHeap(): Promise<number> {
-  const readings: number[] = [];
-  for (let reading = 0; reading < 3; reading++) {
-    for (let i = 0; i < 4; i++) {
-      gc?.();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    readings.push(process.memoryUsage().heapUsed);
-  }
-  return Math.min(...readings);
-}
 
 // Taken before any test spies on it, so the waits of the tests themselves are not recorded.
 const unwatchedSetTimeout = globalThis.setTimeout;

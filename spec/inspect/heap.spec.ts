@@ -3,22 +3,7 @@
 // `node --expose-gc` (npm test does); skipped otherwise.
 import { createEventBus, spawnModule } from '../../lib/index.js';
 import { createInspector } from '../../lib/inspect/index.js';
-
-const gc = (globalThis as { gc?: () => void }).gc;
-const withGc = gc === undefined ? it.skip : it;
-
-/** Heap used after full collections: the lowest of three readings (jest and the JIT allocate too). */
-async function settledHeap(): Promise<number> {
-  const readings: number[] = [];
-  for (let reading = 0; reading < 3; reading++) {
-    for (let i = 0; i < 4; i++) {
-      gc?.();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    readings.push(process.memoryUsage().heapUsed);
-  }
-  return Math.min(...readings);
-}
+import { settledHeap, withGc } from '../support/heap.js';
 
 // 2 MiB over the baseline: keeping even 8 bytes per message would show as 7 MB over the 900,000
 // messages measured.

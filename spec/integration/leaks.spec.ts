@@ -5,28 +5,11 @@ import { NEVER, Subject } from 'rxjs';
 
 import { SparkChannelCancellationToken, spawnModule } from '../../lib/index.js';
 import { codeOf } from '../support/helpers.js';
+import { settledHeap, withGc } from '../support/heap.js';
 
-const gc = (globalThis as { gc?: () => void }).gc;
-const withGc = gc === undefined ? it.skip : it;
 // Each test pushes 110,000 messages through coverage instrumentation: on a loaded machine that
 // outlasts jest's default 30 s. The timeout only guards against a hang; speed is the bench's job.
 jest.setTimeout(120_000);
-
-/**
- * Heap used after full collections (several passes, so finalisers and weak refs settle); the
- * lowest of three readings, since jest and the JIT allocate alongside.
- */
-async function settledHeap(): Promise<number> {
-  const readings: number[] = [];
-  for (let reading = 0; reading < 3; reading++) {
-    for (let i = 0; i < 4; i++) {
-      gc?.();
-      await new Promise((resolve) => setImmediate(resolve));
-    }
-    readings.push(process.memoryUsage().heapUsed);
-  }
-  return Math.min(...readings);
-}
 
 /**
  * Counts the timers created through the global timer functions (which RxJS's schedulers call)
