@@ -25,16 +25,16 @@ import { Job } from './internal/server/job.js';
 import { givenUpOutcome, type Lifecycle } from './internal/server/lifecycle.js';
 import { MessageStream } from './internal/server/message-stream.js';
 import type { ServerArguments } from './internal/server/read-arguments.js';
-import { lateReply, settledEvent } from './internal/server/reports.js';
+import { lateReply } from './internal/server/reports.js';
 import { deadlockRefusal, enter, leave } from './internal/server/self-deadlock.js';
 import { ServerSurface } from './internal/server/server-surface.js';
 import { Shape, shapeOf, swallow } from './internal/server/shape.js';
-import { isGivenUp } from './internal/signal/cancellable-wrapper.js';
-import { isVirtualTime, monotonicScheduler } from './internal/time/clock.js';
+import { isVirtualTime } from './internal/time/clock.js';
 import { failure } from './internal/validate.js';
 import type { ModuleChannel } from './module-channel.js';
 import type { SparkGenericModuleMessage } from './module-message.js';
 
+// The server types, for the files that import them with the loop.
 export type {
   DrainReport,
   ModuleError,
@@ -341,14 +341,6 @@ export class ModuleServerLoop<M, R, E> extends ServerSurface<M, E> implements Ch
     this.#paused = job;
   }
 
-  protected scheduleOnClock(work: () => void): void {
-    try {
-      (this.scheduler ?? monotonicScheduler).schedule(work);
-    } catch {
-      // A user scheduler that throws: the microtask scheduled with it still goes on.
-    }
-  }
-
   /** Frees the handler slot (a stop has already zeroed the count). */
   #release(): void {
     if (!this.isStopped) this.running--;
@@ -362,29 +354,14 @@ export class ModuleServerLoop<M, R, E> extends ServerSurface<M, E> implements Ch
     job.settled = true;
     job.release();
     if (this.keyOf !== undefined) this.port.release(job.source as AnyMessage);
-    this.statsStream?.settled();
-    this.handled++;
-    const wrapper = job.wrapper;
-    // Whether the caller gave up matters only to a failure, an event, or a dead-letter watcher:
-    // an answered request nobody watches skips the check.
-    const gaveUp =
-      wrapper !== undefined && (!ok || job.record !== undefined || this.port.watched()) && isGivenUp(wrapper);
-    // A request its caller gave up on that then fails (typically by honouring context.signal)
-    // was cancelled, not broken: it is not reported as a handler failure.
-    if (!ok && !gaveUp) this.reportFailure(job, value);
-    if (job.record !== undefined) settledEvent(this.lifecycle, job, gaveUp, ok, value);
-    if (wrapper !== undefined) {
-      if (gaveUp && !cutOff) lateReply(this.port, job, ok, value);
-      reply(wrapper, ok ? { ok: true, value } : { ok: false, error: value });
-    }
+    this.account(job, ok, value, cutOff);
+    if (job.wrapper !== undefined) reply(job.wrapper, ok ? { ok: true, value } : { ok: false, error: value });
     if (!ok && this.supervision !== undefined && !this.isStopped) this.supervision.failed(job, value);
   }
 
   // ── Stopping ──────────────────────────────────────────────────────────────────────────────
 
-  protected halt(reason: string, cause?: unknown, deadReason: 'dropped' | 'policy' = 'dropped'): void {
-    if (this.isStopped) return;
-    this.isStopped = true;
+  protected letGo(): Iterable<Job> {
     const paused = this.#paused;
     this.#paused = undefined;
     this.#stop$.next(); // takeUntil tears down the running inners
@@ -394,12 +371,11 @@ export class ModuleServerLoop<M, R, E> extends ServerSurface<M, E> implements Ch
     const calling = this.#calling;
     if (calling !== undefined && !calling.settled) this.active.add(calling);
     if (paused !== undefined && !paused.settled) this.active.add(paused);
-    this.unwatchTriggers();
     this.#loop?.unsubscribe();
     this.incoming.complete();
-    // What is left of the batch in hand is still queued: the channel fails it with the rest.
-    this.settleStop(this.active, reason, cause, deadReason);
+    const running = [...this.active];
     this.active.clear();
+    return running;
   }
 
   /** Only a bug in the library itself gets here: fail safe, never leave callers hanging. */

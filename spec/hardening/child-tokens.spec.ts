@@ -6,6 +6,9 @@ import { firstValueFrom } from 'rxjs';
 import { SparkChannelCancellationToken } from '../../lib/index.js';
 import { kChildCount } from '../../lib/cancellation-token.js';
 
+// The heap checks run 100,000 messages and many gc passes: a hang guard for a loaded machine, not a speed check.
+jest.setTimeout(120_000);
+
 const gc = (globalThis as { gc?: () => void }).gc;
 const withGc = gc === undefined ? it.skip : it;
 

@@ -8,6 +8,9 @@ import { kDeadlineBuckets } from '../../lib/internal/time/deadlines.js';
 import { codeOf, deferred, isSettled } from '../support/helpers.js';
 import { settledHeap, withGc } from '../support/heap.js';
 
+// The heap checks run 100,000 messages and many gc passes: a hang guard for a loaded machine, not a speed check.
+jest.setTimeout(120_000);
+
 /** The longest delay Node's and browsers' timers take as given (a longer one becomes 1 ms). */
 const MAX_DELAY = 2 ** 31 - 1;
 

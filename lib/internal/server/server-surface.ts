@@ -18,7 +18,9 @@ import { drain } from './drain.js';
 import type { Job } from './job.js';
 import { Lifecycle } from './lifecycle.js';
 import type { ServerArguments } from './read-arguments.js';
-import { failRunning } from './reports.js';
+import { monotonicScheduler } from '../time/clock.js';
+import { isGivenUp } from '../signal/cancellable-wrapper.js';
+import { failRunning, lateReply, settledEvent } from './reports.js';
 import { isNoRoute } from './shape.js';
 import { StatsStream } from './stats.js';
 import { watchStopTriggers } from './stop-triggers.js';
@@ -93,8 +95,20 @@ export abstract class ServerSurface<M, E> implements ModuleServer<M, E> {
     this.#unwatch = undefined;
   }
 
-  /** Stops the server now (see {@link ModuleServer.stop}); the loop's own. */
-  protected abstract halt(reason: string, cause?: unknown, deadReason?: 'dropped' | 'policy'): void;
+  /**
+   * The loop lets go of its stream and of the batch in hand (what is left of it is still queued:
+   * the channel fails it with the rest); returns the jobs still running, for the stop to fail.
+   */
+  protected abstract letGo(): Iterable<Job>;
+
+  /** Stops the server now (see {@link ModuleServer.stop}); every stop ends here. */
+  protected halt(reason: string, cause?: unknown, deadReason: 'dropped' | 'policy' = 'dropped'): void {
+    if (this.isStopped) return;
+    this.isStopped = true;
+    const running = [...this.letGo()];
+    this.unwatchTriggers();
+    this.settleStop(running, reason, cause, deadReason);
+  }
 
   get isRunning(): boolean {
     return !this.isStopped;
@@ -168,6 +182,35 @@ export abstract class ServerSurface<M, E> implements ModuleServer<M, E> {
     this.port.setTrace(trace);
   }
 
+  /**
+   * Everything a settled job reports besides its reply: counted, on `stats$`, a failure on
+   * `errors$` and in the log, its `settled` event, a late reply's dead letter. `cutOff`: the
+   * caller gave up and the handler's observable was dropped (no reply came).
+   */
+  protected account(job: Job, ok: boolean, value: unknown, cutOff: boolean): void {
+    this.statsStream?.settled();
+    this.handled++;
+    const wrapper = job.wrapper;
+    // Whether the caller gave up matters only to a failure, an event, or a dead-letter watcher:
+    // an answered request nobody watches skips the check.
+    const gaveUp =
+      wrapper !== undefined && (!ok || job.record !== undefined || this.port.watched()) && isGivenUp(wrapper);
+    // A request its caller gave up on that then fails (typically by honouring context.signal)
+    // was cancelled, not broken: it is not reported as a handler failure.
+    if (!ok && !gaveUp) this.reportFailure(job, value);
+    if (job.record !== undefined) settledEvent(this.lifecycle, job, gaveUp, ok, value);
+    if (gaveUp && !cutOff) lateReply(this.port, job, ok, value);
+  }
+
+  /** Runs `work` on the module's clock (virtual time sees it at this frame). */
+  protected scheduleOnClock(work: () => void): void {
+    try {
+      (this.scheduler ?? monotonicScheduler).schedule(work);
+    } catch {
+      // A user scheduler that throws: the microtask scheduled with it still goes on.
+    }
+  }
+
   /** A handler failed (not a request its caller gave up on): counted, on `errors$`, logged. */
   protected reportFailure(job: Job, error: unknown): void {
     this.failed++;
@@ -191,13 +234,13 @@ export abstract class ServerSurface<M, E> implements ModuleServer<M, E> {
    * channel fails what is queued, and `errors$`, `events$` and `stopped` end.
    */
   protected settleStop(
-    running: ReadonlySet<Job>,
+    running: readonly Job[],
     reason: string,
     cause: unknown,
     deadReason: 'dropped' | 'policy',
   ): void {
     const lifecycle = this.lifecycle;
-    this.abandoned = running.size;
+    this.abandoned = running.length;
     failRunning(running, reason, cause, lifecycle);
     this.running = 0;
     const dropped = this.port.close(reason, cause, deadReason);
