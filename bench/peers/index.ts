@@ -1,3 +1,4 @@
+import { designFloor } from './design-floor.js';
 import { directCall } from './direct-call.js';
 import { emittery } from './emittery.js';
 import { eventemitter3 } from './eventemitter3.js';
@@ -13,6 +14,7 @@ export type { Bus, Guarantees, Peer } from './peer.js';
 /** Every implementation, in table order. floor-queue is the reference of every ratio. */
 export const PEERS: readonly Peer[] = [
   floorQueue,
+  designFloor,
   sparkDefault,
   sparkTimeoutSignal,
   sparkBounded,
@@ -25,6 +27,7 @@ export const PEERS: readonly Peer[] = [
 ];
 
 export const FLOOR = floorQueue.id;
+export const DESIGN_FLOOR = designFloor.id;
 export const SPARK = sparkDefault.id;
 export const SPARK_TIMEOUT = sparkTimeoutSignal.id;
 export const SPARK_BOUNDED = sparkBounded.id;

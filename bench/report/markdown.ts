@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import type { Machine } from '../machine.js';
 import type { FanoutPeer } from '../fanout/peer.js';
 import { FANOUT_PEERS } from '../fanout/peers/index.js';
-import { FLOOR, type Peer, SPARK, SPARK_TIMEOUT } from '../peers/index.js';
+import { DESIGN_FLOOR, FLOOR, type Peer, SPARK, SPARK_TIMEOUT } from '../peers/index.js';
 import type { Cell, ScenarioResult } from '../runner.js';
 import { isFanoutGroup, pairedRatio, type TargetResult } from '../targets.js';
 import { cellStatus, formatRatio, formatSpread, formatValue } from './format.js';
@@ -173,12 +173,26 @@ function glanceTable(report: Report, peers: readonly Peer[], kind: 'sync' | 'asy
 
 /** What `timeoutMs` + `signal` on every request costs: its time over the default's, paired by round. */
 function timeoutCost(report: Report): string {
+  return pairedCost(report, SPARK_TIMEOUT, SPARK, (r) => r.group !== 'commands');
+}
+
+/** spark-channel over the design floor (what the prescribed design costs at least), paired by round. */
+function designCost(report: Report): string {
+  return pairedCost(report, SPARK, DESIGN_FLOOR, (r) => r.id !== 'heap');
+}
+
+function pairedCost(
+  report: Report,
+  peer: string,
+  base: string,
+  include: (r: ScenarioResult) => boolean,
+): string {
   const rows: string[] = [];
   for (const r of report.results) {
-    if (r.group === 'commands') continue;
+    if (!include(r)) continue;
     const ratio = pairedRatio(
-      r.cells.find((c) => c.peer === SPARK_TIMEOUT),
-      r.cells.find((c) => c.peer === SPARK),
+      r.cells.find((c) => c.peer === peer),
+      r.cells.find((c) => c.peer === base),
     );
     if (ratio !== undefined)
       rows.push(`${r.id === 'heap' ? 'heap' : `${r.id} (${r.kind})`} ${formatRatio(ratio)}`);
@@ -424,6 +438,14 @@ mailbox: an asynchronous handler's messages overlap, nothing queues, nothing wai
 nothing can be cancelled (see [what each implementation guarantees](#what-each-implementation-guarantees)).
 A timeout and an \`AbortSignal\` on every request cost, against spark-channel's default options
 (paired by round): ${timeoutCost(report)}.
+
+**The design's own cost.** The row "design floor" is the least the design spark-channel is held
+to can cost (bench/peers/design-floor.ts): a \`Subject\` of batches, \`concatMap\` handling each
+batch in order, an \`AsyncSubject\` reply per request, spark-channel's start policy, and nothing
+else (no options, cancellation, backpressure, stop or validation). What it costs over
+floor-queue is the design's; what spark-channel costs over it is spark-channel's own. A lone
+message (a sequential request) is one emission and one \`concatMap\` inner whatever the
+implementation. spark-channel against the design floor, paired by round: ${designCost(report) || 'not measured in this run'}.
 
 ## What changed in the harness, and why
 
