@@ -18,7 +18,7 @@ const HEADER_BLOCK = new TextEncoder().encode(`NATS/1.0\r\n${WIRE_HEADER}: ${WIR
 
 /**
  * The headers sent with every request, command, reply and event: one object for all of them, so
- * nothing is allocated per message. Hand-made, not the client's `headers()`, because this entry
+ * no headers are built per message. Hand-made, not the client's `headers()`, because this entry
  * never loads the client; the client writes any headers object by calling its `encode()` (the
  * header block of the HPUB it sends: nats.js 2.x and 3.x), which spec/nats/c-client.spec.ts
  * proves from the C client's side. No code changes the bytes, so sharing them is safe.
