@@ -3,8 +3,8 @@
 // the build (and users on `moduleResolution: node10`) to how that package lays out its types.
 
 /**
- * Message headers as the client hands them over (`MsgHdrs` of `@nats-io/transport-node` fits);
- * docs/nats-wire.md lists the ones spark-channel reads and writes.
+ * A message's NATS headers (`MsgHdrs` of the client fits); docs/nats-wire.md lists the ones
+ * spark-channel reads and writes.
  *
  * @example
  * nc.subscribe('users', {
@@ -12,10 +12,10 @@
  * });
  */
 export interface NatsHeaders {
-  /** The first value of header `key` (matched exactly), or `""` when it is absent. */
+  /** The first value of header `key` (matched exactly); an empty string when it is absent (the client's convention). */
   get(key: string): string;
-  /** The header names present. */
-  keys(): string[];
+  /** Sets header `key` to `value`, replacing what it had. */
+  set(key: string, value: string): void;
 }
 
 /**

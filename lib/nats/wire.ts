@@ -21,11 +21,16 @@ const HEADER_BLOCK = new TextEncoder().encode(`NATS/1.0\r\n${WIRE_HEADER}: ${WIR
  * no headers are built per message. Hand-made, not the client's `headers()`, because this entry
  * never loads the client; the client writes any headers object by calling its `encode()` (the
  * header block of the HPUB it sends: nats.js 2.x and 3.x), which spec/nats/c-client.spec.ts
- * proves from the C client's side. No code changes the bytes, so sharing them is safe.
+ * proves from the C client's side. Shared, so it cannot change: `set` throws (a message that
+ * needs more headers gets the client's own `headers()`, with `WIRE_HEADER` set on it).
  */
 export const WIRE_HEADERS: NatsHeaders & { encode(): Uint8Array } = Object.freeze({
   get: (key: string) => (key === WIRE_HEADER ? WIRE_VERSION : ''),
-  keys: () => [WIRE_HEADER],
+  set: (key: string) => {
+    throw new TypeError(
+      `The shared wire headers cannot be changed (setting \`${key}\`): use the client's headers()`,
+    );
+  },
   encode: () => HEADER_BLOCK,
 });
 
