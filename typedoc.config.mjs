@@ -37,6 +37,7 @@ const config = {
     'docs/angular.md',
     'docs/workers.md',
     'docs/nats.md',
+    'docs/nats-wire.md',
     'docs/reliability.md',
     'docs/architecture.md',
     'docs/benchmarks.md',

@@ -3,6 +3,22 @@
 // the build (and users on `moduleResolution: node10`) to how that package lays out its types.
 
 /**
+ * A message's NATS headers (`MsgHdrs` of the client fits); docs/nats-wire.md lists the ones
+ * spark-channel reads and writes.
+ *
+ * @example
+ * nc.subscribe('users', {
+ *   callback: (_error, msg: NatsMsg) => console.log(msg.headers?.get('Spark-Channel-Wire')), // "1"
+ * });
+ */
+export interface NatsHeaders {
+  /** The first value of header `key` (matched exactly); an empty string when it is absent (the client's convention). */
+  get(key: string): string;
+  /** Sets header `key` to `value`, replacing what it had. */
+  set(key: string, value: string): void;
+}
+
+/**
  * A received message, as the NATS client hands it to a subscription callback.
  *
  * @example
@@ -13,8 +29,10 @@
 export interface NatsMsg {
   readonly data: Uint8Array;
   readonly reply?: string;
-  /** Publishes `data` to the message's `reply` subject; `false` when there is none. */
-  respond(data?: Uint8Array): boolean;
+  /** Its headers, when it has any. */
+  readonly headers?: NatsHeaders | undefined;
+  /** Publishes `data` (with `headers`) to the message's `reply` subject; `false` when there is none. */
+  respond(data?: Uint8Array, options?: { headers?: NatsHeaders }): boolean;
 }
 
 /**
@@ -44,14 +62,18 @@ export interface NatsConnectionLike {
     subject: string,
     options: { queue?: string; callback: (error: Error | null, msg: NatsMsg) => void },
   ): NatsSubscription;
-  /** Publishes `payload` with a reply inbox and resolves with the first reply, or rejects after `timeout` ms. */
+  /**
+   * Publishes `payload` (with `headers`) with a reply inbox and resolves with the first reply, or
+   * rejects after `timeout` ms. The dispatcher always passes `options` (optional here only so that
+   * the client's `request`, whose headers type is wider, fits).
+   */
   request(
     subject: string,
     payload: Uint8Array,
-    options: { timeout: number },
-  ): Promise<{ readonly data: Uint8Array }>;
-  /** Publishes `payload` on `subject`, no reply expected. */
-  publish(subject: string, payload: Uint8Array): void;
+    options?: { timeout: number; headers?: NatsHeaders },
+  ): Promise<{ readonly data: Uint8Array; readonly headers?: NatsHeaders | undefined }>;
+  /** Publishes `payload` (with `headers`) on `subject`, no reply expected. */
+  publish(subject: string, payload: Uint8Array, options?: { headers?: NatsHeaders }): void;
   /** Resolves once the server has seen everything published so far. */
   flush(): Promise<void>;
   /** Whether the connection is closed. */

@@ -4,8 +4,8 @@ import { checkOptions, checkPositiveNumber, describe, failure } from '../interna
 import { err, type Result } from '../result.js';
 import type { SparkChannelError, SparkChannelErrorCode } from '../spark-channel-error.js';
 import { jsonCodec, type NatsCodec } from './codec.js';
-import type { NatsConnectionLike as NatsConnection } from './connection.js';
-import { encodeBytes, readReply } from './wire.js';
+import type { NatsConnectionLike as NatsConnection, NatsHeaders } from './connection.js';
+import { encodeBytes, readReply, WIRE_HEADERS } from './wire.js';
 
 /**
  * Options of {@link natsDispatcher}.
@@ -135,10 +135,12 @@ export function natsDispatcher<M, R>(
         onAbort = () => finish(err(failure('CANCELLED', 'Request cancelled by its signal', signal.reason)));
         signal.addEventListener('abort', onAbort, { once: true });
       }
-      let sent: Promise<{ readonly data: Uint8Array }>;
+      let sent: Promise<{ readonly data: Uint8Array; readonly headers?: NatsHeaders | undefined }>;
       try {
         // Promise.resolve: a connection-like that returns no promise must not leave this hanging.
-        sent = Promise.resolve(nc.request(subject, payload, { timeout: Math.min(timeoutMs, MAX_TIMER) }));
+        sent = Promise.resolve(
+          nc.request(subject, payload, { timeout: Math.min(timeoutMs, MAX_TIMER), headers: WIRE_HEADERS }),
+        );
       } catch (error: unknown) {
         return finish(err(failure('SEND_FAILED', `Could not send the request on "${subject}"`, error)));
       }
@@ -146,7 +148,7 @@ export function natsDispatcher<M, R>(
       // (a reply whose data getter throws), so that no request is left hanging.
       sent
         .then(
-          (reply) => readReply(reply.data, codec, subject) as Result<T, Error>,
+          (reply) => readReply(reply.data, codec, subject, reply) as Result<T, Error>,
           (error: unknown) => err(mapNatsError(error, subject, timeoutMs)),
         )
         .then(finish, (error: unknown) =>
@@ -191,7 +193,7 @@ export function natsDispatcher<M, R>(
         return Promise.reject(error);
       }
       try {
-        nc.publish(subject, payload);
+        nc.publish(subject, payload, { headers: WIRE_HEADERS });
       } catch (error: unknown) {
         return Promise.reject(failure('SEND_FAILED', `Could not publish on "${subject}"`, error));
       }

@@ -18,8 +18,8 @@ import { checkOptions, describe, failure, readable } from '../internal/validate.
 import type { ModuleServerLogger } from '../module-server.js';
 import type { SparkChannelError } from '../spark-channel-error.js';
 import { jsonCodec, type NatsCodec, NatsPayloadError } from './codec.js';
-import type { NatsSubscription } from './connection.js';
-import { describeThrown, encodeBytes } from './wire.js';
+import type { NatsHeaders, NatsSubscription } from './connection.js';
+import { describeThrown, encodeBytes, WIRE_HEADERS, wireMismatch } from './wire.js';
 
 /**
  * A message as the event bus reads it: the client's `Msg` fits.
@@ -32,6 +32,8 @@ import { describeThrown, encodeBytes } from './wire.js';
 export interface NatsEventMsg {
   readonly subject: string;
   readonly data: Uint8Array;
+  /** Its headers, when it has any. */
+  readonly headers?: NatsHeaders | undefined;
 }
 
 /**
@@ -48,8 +50,8 @@ export interface NatsEventConnection {
     subject: string,
     options: { queue?: string; callback: (error: Error | null, msg: NatsEventMsg) => void },
   ): NatsSubscription;
-  /** Publishes an event's `payload` on `subject`, no reply expected. */
-  publish(subject: string, payload: Uint8Array): void;
+  /** Publishes an event's `payload` (with `headers`) on `subject`, no reply expected. */
+  publish(subject: string, payload: Uint8Array, options?: { headers?: NatsHeaders }): void;
   /** Resolves once the server has seen everything published so far. */
   flush(): Promise<void>;
   /** Whether the connection is closed. */
@@ -344,7 +346,7 @@ class NatsBus {
     const payload = encodeBytes(this.#codec, event);
     const subject = `${this.#prefix}.${type}`;
     try {
-      nc.publish(subject, payload);
+      nc.publish(subject, payload, { headers: WIRE_HEADERS });
     } catch (error: unknown) {
       throw failure('SEND_FAILED', `Could not publish on "${subject}"`, error);
     }
@@ -437,7 +439,7 @@ class NatsBus {
     try {
       data = msg.data;
       const subject = msg.subject;
-      const event = this.#read(subject, data);
+      const event = wireMismatch(msg) ?? this.#read(subject, data);
       if (typeof event === 'string') {
         return this.#report(
           new NatsPayloadError(`Event refused on "${String(subject)}": ${event}`, data, undefined),

@@ -10,7 +10,7 @@ import type {
   NatsSubscription as Subscription,
 } from './connection.js';
 import { jsonCodec, type NatsCodec, NatsPayloadError } from './codec.js';
-import { describeThrown, encodeAnswer, packError } from './wire.js';
+import { describeThrown, encodeAnswer, packError, WIRE_HEADERS, wireMismatch } from './wire.js';
 
 /**
  * Options of {@link serveModule}: those of `spawnModule` (but `key`), plus the queue group and codec.
@@ -100,6 +100,14 @@ export function serveModule<M, R, E = Error>(
     }
   };
   const decode = (msg: Msg): M | NatsPayloadError => {
+    const mismatch = wireMismatch(msg);
+    if (mismatch !== undefined) {
+      return new NatsPayloadError(
+        `Refused the message received on "${subject}": ${mismatch}`,
+        msg.data,
+        undefined,
+      );
+    }
     try {
       return codec.decode(msg.data) as M;
     } catch (error: unknown) {
@@ -118,7 +126,7 @@ export function serveModule<M, R, E = Error>(
       );
       // A closed connection drops publishes silently: say that the answer is lost.
       if (nc.isClosed()) throw new Error('the connection is closed');
-      msg.respond(bytes);
+      msg.respond(bytes, { headers: WIRE_HEADERS });
     } catch (error: unknown) {
       log(`spark-channel/nats: could not answer a request on "${subject}"`, error);
     }

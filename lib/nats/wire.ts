@@ -6,6 +6,52 @@ import { isSparkChannelErrorCode } from '../internal/error-codes.js';
 import { err, type Result } from '../result.js';
 import { SparkChannelError } from '../spark-channel-error.js';
 import type { Envelope, NatsCodec, WireError } from './codec.js';
+import type { NatsHeaders } from './connection.js';
+
+/** The header that marks every message spark-channel/nats sends with its wire version (docs/nats-wire.md). */
+export const WIRE_HEADER = 'Spark-Channel-Wire';
+/** The wire version this code writes and the only one it reads; a message without the header is read as it. */
+export const WIRE_VERSION = '1';
+
+// The NATS/1.0 header block of every message sent: "NATS/1.0", the header, an empty line.
+const HEADER_BLOCK = new TextEncoder().encode(`NATS/1.0\r\n${WIRE_HEADER}: ${WIRE_VERSION}\r\n\r\n`);
+
+/**
+ * The headers sent with every request, command, reply and event: one object for all of them, so
+ * no headers are built per message. Hand-made, not the client's `headers()`, because this entry
+ * never loads the client; the client writes any headers object by calling its `encode()` (the
+ * header block of the HPUB it sends: nats.js 2.x and 3.x), which spec/nats/c-client.spec.ts
+ * proves from the C client's side. Shared, so it cannot change: `set` throws (a message that
+ * needs more headers gets the client's own `headers()`, with `WIRE_HEADER` set on it).
+ */
+export const WIRE_HEADERS: NatsHeaders & { encode(): Uint8Array } = Object.freeze({
+  get: (key: string) => (key === WIRE_HEADER ? WIRE_VERSION : ''),
+  set: (key: string) => {
+    throw new TypeError(
+      `The shared wire headers cannot be changed (setting \`${key}\`): use the client's headers()`,
+    );
+  },
+  encode: () => HEADER_BLOCK,
+});
+
+/**
+ * Why `message` cannot be read by this wire version: its `Spark-Channel-Wire` header names another
+ * version, or its headers cannot be read. `undefined` when it can (no headers, or no such header,
+ * is version 1). Never throws: the message may come from any publisher, through any connection-like.
+ */
+export function wireMismatch(message: { readonly headers?: NatsHeaders | undefined }): string | undefined {
+  let version: unknown;
+  try {
+    const headers = message.headers;
+    if (headers === undefined || headers === null) return undefined;
+    version = headers.get(WIRE_HEADER);
+  } catch (error: unknown) {
+    return `its headers could not be read: ${describeThrown(error)}`;
+  }
+  // The client's get() gives "" for a header that is absent.
+  if (version === '' || version === undefined || version === WIRE_VERSION) return undefined;
+  return `it is of wire version ${describeSafely(version)} (${WIRE_HEADER}); this side reads version ${WIRE_VERSION}`;
+}
 
 // The getter behind `Uint8Array.prototype[Symbol.toStringTag]` reads the typed array's internal
 // name: no user code runs, a Proxy or a look-alike object gets `undefined`, and it holds across
@@ -206,13 +252,21 @@ function readEnvelope(decoded: unknown): Result<unknown, Error> | string {
 
 /**
  * Reads the reply to a request on `subject`: `{ ok: true, value }`, or `{ ok: false, error }` with
- * the remote error revived (a `SparkChannelError` as one). A reply that cannot be decoded, or is
- * not a well-formed envelope, is a `SparkChannelError` `RECEIVE_FAILED` whose `cause` is the
- * payload: the decoded value, or the bytes when they could not be decoded. Never throws.
+ * the remote error revived (a `SparkChannelError` as one). A reply of another wire version (its
+ * `headers`), one that cannot be decoded, or one that is not a well-formed envelope, is a
+ * `SparkChannelError` `RECEIVE_FAILED` whose `cause` is the payload: the decoded value, or the
+ * bytes when they were not decoded. Never throws.
  */
-export function readReply(data: Uint8Array, codec: NatsCodec, subject: string): Result<unknown, Error> {
+export function readReply(
+  data: Uint8Array,
+  codec: NatsCodec,
+  subject: string,
+  reply: { readonly headers?: NatsHeaders | undefined } = {},
+): Result<unknown, Error> {
   const unreadable = (why: string, payload: unknown): Result<never, Error> =>
     err(new SparkChannelError('RECEIVE_FAILED', `The reply on "${subject}" ${why}`, { cause: payload }));
+  const mismatch = wireMismatch(reply);
+  if (mismatch !== undefined) return unreadable(`cannot be read (${mismatch})`, data);
   let decoded: unknown;
   try {
     decoded = codec.decode(data);

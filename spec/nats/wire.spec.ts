@@ -10,6 +10,10 @@ import {
   isBytes,
   packError,
   readReply,
+  WIRE_HEADER,
+  WIRE_HEADERS,
+  WIRE_VERSION,
+  wireMismatch,
 } from '../../lib/nats/wire.js';
 import { revokedProxy, throwingToString, trapAllProxy } from './hostile-values.js';
 
@@ -236,5 +240,61 @@ describe('readReply', () => {
     const plain = read('{"ok":false,"error":{"name":"E","message":"m","code":0,"d":[1]}}');
     expect(plain.ok === false && { ...plain.error }).toEqual({ name: 'E', code: 0, d: [1] });
     expect(read('{"ok":true}')).toEqual({ ok: true, value: undefined });
+  });
+});
+
+describe('the wire version marker', () => {
+  const marked = (value: string) => ({
+    headers: { get: (key: string) => (key === WIRE_HEADER ? value : ''), set: () => undefined },
+  });
+
+  it('is written as the NATS/1.0 header block the client sends (one shared object that cannot change)', () => {
+    expect([WIRE_HEADER, WIRE_VERSION]).toEqual(['Spark-Channel-Wire', '1']);
+    expect(new TextDecoder().decode(WIRE_HEADERS.encode())).toBe('NATS/1.0\r\nSpark-Channel-Wire: 1\r\n\r\n');
+    expect([WIRE_HEADERS.get(WIRE_HEADER), WIRE_HEADERS.get('Other')]).toEqual(['1', '']);
+    expect(Object.isFrozen(WIRE_HEADERS)).toBe(true);
+    // Shared by every message: a client that would add its own (JetStream's Nats-Msg-Id) is told.
+    expect(() => WIRE_HEADERS.set('Nats-Msg-Id', 'm-1')).toThrow(
+      new TypeError(
+        "The shared wire headers cannot be changed (setting `Nats-Msg-Id`): use the client's headers()",
+      ),
+    );
+  });
+
+  it('reads a message without headers, without the header, or marked 1 as version 1', () => {
+    expect(wireMismatch({})).toBeUndefined();
+    expect(wireMismatch({ headers: undefined })).toBeUndefined();
+    expect(wireMismatch({ headers: null as never })).toBeUndefined();
+    expect(
+      wireMismatch({ headers: { get: () => undefined as never, set: () => undefined } }),
+    ).toBeUndefined();
+    expect(wireMismatch(marked(''))).toBeUndefined();
+    expect(wireMismatch(marked('1'))).toBeUndefined();
+    expect(wireMismatch({ headers: WIRE_HEADERS })).toBeUndefined();
+  });
+
+  it('refuses another version, and headers that cannot be read, saying which', () => {
+    expect(wireMismatch(marked('2'))).toBe(
+      'it is of wire version "2" (Spark-Channel-Wire); this side reads version 1',
+    );
+    expect(wireMismatch({ headers: trapAllProxy() as never })).toMatch(/^its headers could not be read: /);
+    const throwing = Object.defineProperty({}, 'headers', {
+      get: () => {
+        throw new Error('no headers here');
+      },
+    }) as { headers?: never };
+    expect(wireMismatch(throwing)).toBe('its headers could not be read: Error: no headers here');
+  });
+
+  it('readReply fails a reply of another version with RECEIVE_FAILED, its cause the bytes', () => {
+    const bytes = new TextEncoder().encode('{"ok":true,"value":1}');
+    expect(readReply(bytes, jsonCodec, 's', marked('1'))).toEqual({ ok: true, value: 1 });
+    const result = readReply(bytes, jsonCodec, 's', marked('3'));
+    const error = result.ok ? undefined : result.error;
+    expect(isSparkChannelError(error, 'RECEIVE_FAILED')).toBe(true);
+    expect(error?.message).toBe(
+      'The reply on "s" cannot be read (it is of wire version "3" (Spark-Channel-Wire); this side reads version 1)',
+    );
+    expect(error?.cause).toBe(bytes);
   });
 });
