@@ -5,6 +5,7 @@ import {
   inject,
   type InjectionToken,
   type Injector,
+  PendingTasks,
   type Provider,
   runInInjectionContext,
   type Signal,
@@ -21,6 +22,7 @@ import {
   type SpawnedModule,
   type SpawnModuleOptions,
 } from '../index.js';
+import { holdWhileBusy } from './pending-tasks.js';
 
 /**
  * What happens to a module's server when the injector that owns it is destroyed: `'stop'` at
@@ -50,6 +52,14 @@ export interface InjectModuleOptions extends SpawnModuleOptions {
   maxErrors?: number;
   /** The injector to run in when called outside an injection context. */
   injector?: Injector;
+  /**
+   * Whether the module holds one of Angular's `PendingTasks` while it has work (true by
+   * default): from the moment a message is sent to an idle module until nothing sent to it is
+   * queued or running, so `ApplicationRef.whenStable()` — what a server render awaits — waits
+   * for its answers. `false` for a module that is meant to stay busy (a long poll, say), which
+   * would otherwise keep the app from ever becoming stable.
+   */
+  pendingTasks?: boolean;
 }
 
 /**
@@ -78,12 +88,15 @@ export interface InjectedModule<M, R, C = SparkChannelCancellationToken, E = Err
 /**
  * Spawns a module for `handler` and ties it to the current injection context: its server is
  * stopped (or drained, see `onDestroy`) when that injector, component or directive is destroyed,
- * and its stats and errors are exposed as signals.
+ * and its stats and errors are exposed as signals. While the module has work (a message sent to
+ * it is queued or running) it holds one of Angular's `PendingTasks`, so the application is not
+ * stable and a server render waits for its answers (see `pendingTasks`).
  *
  * Must run in an injection context (a constructor, a field initializer, a provider factory,
  * `runInInjectionContext`) unless `options.injector` is given. Throws what `spawnModule` throws
- * for a bad handler or bad options, and a RangeError naming `onDestroy` or `maxErrors` when
- * `drainMs` is not a positive number or `maxErrors` not a positive integer.
+ * for a bad handler or bad options, a RangeError naming `onDestroy` or `maxErrors` when
+ * `drainMs` is not a positive number or `maxErrors` not a positive integer, and a TypeError
+ * naming `pendingTasks` when it is not a boolean.
  *
  * @example
  * \@Component({ selector: 'app-search', template: `{{ search.stats().queued }} waiting` })
@@ -100,13 +113,25 @@ export function injectModule<M, R, C = SparkChannelCancellationToken, E = Error>
     return runInInjectionContext(injector, () => injectModule<M, R, C, E>(handler, rest));
   }
   assertInInjectionContext(injectModule);
-  const { onDestroy = 'stop', maxErrors = 50, ...spawnOptions } = options ?? {};
+  const { onDestroy = 'stop', maxErrors = 50, pendingTasks = true, ...spawnOptions } = options ?? {};
   const drainMs = drainDeadline(onDestroy);
   if (!Number.isInteger(maxErrors) || maxErrors <= 0) {
     throw new RangeError(`Expected \`maxErrors\` to be a positive integer, got ${String(maxErrors)}`);
   }
+  if (typeof pendingTasks !== 'boolean') {
+    throw new TypeError(`Expected \`pendingTasks\` to be a boolean, got ${typeof pendingTasks}`);
+  }
   const destroyRef = inject(DestroyRef);
-  const { dispatcher, server } = spawnModule<M, R, C, E>(handler, spawnOptions);
+  // Optional: an injector with no application above it (a bare `Injector.create`) has none.
+  const tasks = pendingTasks ? inject(PendingTasks, { optional: true }) : null;
+  const hold = tasks === null ? undefined : holdWhileBusy<M>(tasks, spawnOptions.instrument);
+  const { dispatcher, server } = spawnModule<M, R, C, E>(
+    handler,
+    hold === undefined ? spawnOptions : { ...spawnOptions, instrument: hold.instrument },
+  );
+  // A stop settles every message, so the count is at zero by then; this keeps a task from
+  // outliving its server whatever happened.
+  if (hold !== undefined) void server.stopped.then(hold.release);
 
   const stats = signal(server.stats());
   const errors = signal<readonly ModuleError<M, E>[]>([]);

@@ -5,11 +5,12 @@ import { DataService } from './data.service';
 import { LastOrder, OrderFeed } from './order-feed';
 import { OrdersService } from './orders.service';
 import { PanelModules, PingPanel } from './ping-panel';
+import { RenderedReport } from './rendered-report';
 import { ShippingService } from './shipping.service';
 
 @Component({
   selector: 'app-root',
-  imports: [PingPanel, OrderFeed, LastOrder, InspectorPanel],
+  imports: [PingPanel, OrderFeed, LastOrder, InspectorPanel, RenderedReport],
   templateUrl: './app.html',
   styleUrl: './app.css',
 })
