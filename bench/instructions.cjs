@@ -5,14 +5,14 @@
 // counts"). Not a replacement for the timed bench: instructions are not time (cache misses, GC
 // pauses and allocation pressure count only as the instructions they run).
 //
-//   node bench/instructions.cjs [--impl=floor-queue,design-floor,spark-channel] [--scenario=sequential]
+//   node bench/instructions.cjs [--impl=floor-queue,minimal-design,spark-channel] [--scenario=sequential]
 //                               [--kind=sync] [--entry=dist/cjs] [--n=50000]
 //
 // Each implementation runs in a fresh `node --single-threaded` (no background compiler threads,
 // so the count repeats within about 1%) under callgrind, twice: after a 200,000-message warm-up,
 // once with n messages and once with 2n; the difference over n is the steady-state cost of one
-// message, with start-up, loading and warm-up cancelled out. It loads the peers compiled by the
-// bench (.tmp/bench-js, made by any `npm run bench` run) and the spark-channel build `--entry`
+// message, with start-up, loading and warm-up cancelled out. It compiles the peers as the bench
+// does (bench/build.ts, into .tmp/bench-js) and loads the spark-channel build `--entry`
 // (dist/cjs by default: `npm run build`). Needs valgrind (Debian: apt-get install valgrind).
 'use strict';
 const { spawnSync } = require('node:child_process');
@@ -35,7 +35,7 @@ if (process.argv[2] === '--probe') {
 function main() {
   const { values } = parseArgs({
     options: {
-      impl: { type: 'string', default: 'floor-queue,design-floor,spark-channel' },
+      impl: { type: 'string', default: 'floor-queue,minimal-design,spark-channel' },
       scenario: { type: 'string', default: 'sequential' },
       kind: { type: 'string', default: 'sync' },
       entry: { type: 'string', default: 'dist/cjs' },

@@ -1,4 +1,4 @@
-import { designFloor } from './design-floor.js';
+import { minimalDesign } from './minimal-design.js';
 import { directCall } from './direct-call.js';
 import { emittery } from './emittery.js';
 import { eventemitter3 } from './eventemitter3.js';
@@ -14,7 +14,7 @@ export type { Bus, Guarantees, Peer } from './peer.js';
 /** Every implementation, in table order. floor-queue is the reference of every ratio. */
 export const PEERS: readonly Peer[] = [
   floorQueue,
-  designFloor,
+  minimalDesign,
   sparkDefault,
   sparkTimeoutSignal,
   sparkBounded,
@@ -27,7 +27,7 @@ export const PEERS: readonly Peer[] = [
 ];
 
 export const FLOOR = floorQueue.id;
-export const DESIGN_FLOOR = designFloor.id;
+export const MINIMAL_DESIGN = minimalDesign.id;
 export const SPARK = sparkDefault.id;
 export const SPARK_TIMEOUT = sparkTimeoutSignal.id;
 export const SPARK_BOUNDED = sparkBounded.id;

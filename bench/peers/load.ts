@@ -10,7 +10,7 @@ import type { Peer } from './peer.js';
 /** The module defining each implementation, relative to this file. */
 const MODULES: Readonly<Record<string, string>> = {
   'floor-queue': './floor-queue.js',
-  'design-floor': './design-floor.js',
+  'minimal-design': './minimal-design.js',
   'spark-channel': './spark-channel.js',
   'spark-channel-timeout-signal': './spark-channel.js',
   'spark-channel-bounded': './spark-channel.js',

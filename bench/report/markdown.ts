@@ -8,7 +8,7 @@ import type { Config } from '../config.js';
 import type { Machine } from '../machine.js';
 import type { FanoutPeer } from '../fanout/peer.js';
 import { FANOUT_PEERS } from '../fanout/peers/index.js';
-import { DESIGN_FLOOR, FLOOR, type Peer, SPARK, SPARK_TIMEOUT } from '../peers/index.js';
+import { MINIMAL_DESIGN, FLOOR, type Peer, SPARK, SPARK_TIMEOUT } from '../peers/index.js';
 import type { Cell, ScenarioResult } from '../runner.js';
 import { isFanoutGroup, pairedRatio, type TargetResult } from '../targets.js';
 import { cellStatus, formatRatio, formatSpread, formatValue } from './format.js';
@@ -176,9 +176,9 @@ function timeoutCost(report: Report): string {
   return pairedCost(report, SPARK_TIMEOUT, SPARK, (r) => r.group !== 'commands');
 }
 
-/** spark-channel over the design floor (what the prescribed design costs at least), paired by round. */
+/** spark-channel over the minimal implementation of its design, paired by round. */
 function designCost(report: Report): string {
-  return pairedCost(report, SPARK, DESIGN_FLOOR, (r) => r.id !== 'heap');
+  return pairedCost(report, SPARK, MINIMAL_DESIGN, (r) => r.id !== 'heap');
 }
 
 function pairedCost(
@@ -439,13 +439,13 @@ nothing can be cancelled (see [what each implementation guarantees](#what-each-i
 A timeout and an \`AbortSignal\` on every request cost, against spark-channel's default options
 (paired by round): ${timeoutCost(report)}.
 
-**The design's own cost.** The row "design floor" is the least the design spark-channel is held
-to can cost (bench/peers/design-floor.ts): a \`Subject\` of batches, \`concatMap\` handling each
-batch in order, an \`AsyncSubject\` reply per request, spark-channel's start policy, and nothing
-else (no options, cancellation, backpressure, stop or validation). What it costs over
-floor-queue is the design's; what spark-channel costs over it is spark-channel's own. A lone
-message (a sequential request) is one emission and one \`concatMap\` inner whatever the
-implementation. spark-channel against the design floor, paired by round: ${designCost(report) || 'not measured in this run'}.
+**The design's own cost.** The row "the design, minimal" is the design spark-channel is held to,
+written plainly and with nothing else (bench/peers/minimal-design.ts): a \`Subject\` of batches,
+\`concatMap\` handling each batch in order, an \`AsyncSubject\` reply per request,
+spark-channel's start policy, and no options, cancellation, backpressure, stop or validation.
+What it costs over floor-queue is the design's: a lone message (a sequential request) is one
+emission and one \`concatMap\` inner whatever the implementation. spark-channel against it,
+paired by round: ${designCost(report) || 'not measured in this run'}.
 
 ## What changed in the harness, and why
 
