@@ -384,8 +384,11 @@ ${fanoutWiring(FANOUT_PEERS)}
 `;
 }
 
-export function writeDocs(root: string, report: Report, peers: readonly Peer[]): void {
+export function writeDocs(root: string, report: Report, all: readonly Peer[]): void {
   const { machine: m, config } = report;
+  // Only the implementations this run measured: a report re-rendered after a peer was added
+  // has no row for it, rather than a row of dashes.
+  const peers = all.filter((p) => report.results.some((r) => r.cells.some((c) => c.peer === p.id)));
   writeFileSync(join(root, 'docs', 'benchmarks.svg'), chart(report.results, peers, report.headline));
   const groups: [string, ScenarioResult[]][] = [];
   for (const r of report.results) {
