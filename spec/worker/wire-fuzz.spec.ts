@@ -16,7 +16,7 @@ import { EmptyError } from 'rxjs';
 
 import { isSparkChannelError, SparkChannelError } from '../../lib/index.js';
 import { PACK_SOURCE } from '../../lib/worker/thread-source.js';
-import { openEnvelope, packReason, revive } from '../../lib/worker/wire.js';
+import { openEnvelope, packReason, revive } from '../../lib/internal/wire/envelope.js';
 import { anythingWith } from '../support/arbitraries.js';
 
 const numRuns = Number(process.env['FUZZ_RUNS'] ?? 1000);
