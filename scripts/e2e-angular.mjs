@@ -315,7 +315,7 @@ try {
     shot: (page) =>
       page.screenshot({ path: join(root, 'reports', 'angular-web-worker.png'), fullPage: true }),
   });
-  step(`web worker: while the worker hashed, the page drew ${JSON.stringify(hashing)}`);
+  step(`web worker: measured ${JSON.stringify(hashing)}`);
 
   // The request once more, so the screenshot shows a response, an error and settled stats.
   await page.getByTestId('request').click();
@@ -344,12 +344,15 @@ process.exit(failed > 0 ? 1 : 0);
  * spark-channel/web-worker in Chromium, on a page of its own (so its console and its workers are
  * its own): the hash panel's handler runs in the Web Worker Angular's builder bundled from
  * hash.worker.ts. Checks that the answer is right (Node's crypto computes the same rounds), that
- * the page keeps drawing frames and handling clicks while the worker hashes, that a cancel
- * reaches the handler's context.signal inside the worker (the worker counts it), that a crashing
- * worker fails its request with RECEIVE_FAILED and is replaced, and that closing the panel
- * terminates the worker. `check` and `until` are the script's own helpers; `shot(page)` saves
- * reports/angular-web-worker.png mid-hash.
+ * the page keeps drawing frames and handling clicks while the worker hashes, and, as the
+ * control, that the same hash run on the page itself freezes it (the longest wait between two
+ * animation frames, measured the same way in both runs); that a cancel reaches the handler's
+ * context.signal inside the worker (the worker counts it), that a crashing worker fails its
+ * request with RECEIVE_FAILED and is replaced, and that closing the panel terminates the worker.
+ * `check` and `until` are the script's own helpers; `shot(page)` saves
+ * reports/angular-web-worker.png mid-hash. Returns what was measured.
  */
+/* global window, performance, requestAnimationFrame -- in the page, through page.evaluate */
 async function webWorkerChecks({ browser, url, check, until, shot }) {
   const { createHash } = await import('node:crypto');
   const expected = (rounds) => {
@@ -363,18 +366,45 @@ async function webWorkerChecks({ browser, url, check, until, shot }) {
   page.on('pageerror', (error) => pageErrors.push(String(error)));
   page.on('console', (message) => message.type() === 'error' && consoleErrors.push(message.text()));
   const text = async (testId) => ((await page.getByTestId(testId).textContent()) ?? '').trim();
+  const status = () => text('hash-status');
   const stats = async () => {
     const match = /^worker (\w+): (\d+) completed, (\d+) aborted$/.exec(await text('hash-stats'));
     return match === null
       ? null
       : { worker: match[1], completed: Number(match[2]), aborted: Number(match[3]) };
   };
-  const hash = async (rounds) => {
+  /** Starts a hash of `rounds` (in the worker, or on the page with `button: 'hash-here'`). */
+  const hash = async (rounds, button = 'hash') => {
     await page.getByTestId('hash-rounds').fill(String(rounds));
-    await page.getByTestId('hash').click();
+    await page.getByTestId(button).click();
   };
+  /** The result line of a finished hash: its milliseconds, once its hex is Node's. */
+  const finished = async (rounds, where) => {
+    await until(status, (value) => value === 'done', 60_000);
+    const result = await text('hash-result');
+    const pattern = new RegExp(`^${rounds} rounds: ${expected(rounds)} \\(${where}, (\\d+) ms\\)$`);
+    const match = pattern.exec(result);
+    if (match === null) throw new Error(`${rounds} rounds ${where}: got ${result}`);
+    return Number(match[1]);
+  };
+  // The longest wait between two animation frames since the last reset: a frame is drawn only
+  // when the main thread is free, so this is how long the page was frozen.
+  const resetGaps = () =>
+    page.evaluate(() => Object.assign(window.spark_frameGaps, { max: 0, last: performance.now() }));
+  const longestGap = () => page.evaluate(() => Math.round(window.spark_frameGaps.max));
+  const measured = {};
   try {
     await page.goto(url, { waitUntil: 'load' });
+    await page.evaluate(() => {
+      const gaps = { max: 0, last: performance.now() };
+      window.spark_frameGaps = gaps;
+      const frame = (now) => {
+        gaps.max = Math.max(gaps.max, now - gaps.last);
+        gaps.last = now;
+        requestAnimationFrame(frame);
+      };
+      requestAnimationFrame(frame);
+    });
     let first;
 
     await check('web worker: the panel starts a Web Worker (built by Angular) that answers', async () => {
@@ -388,27 +418,18 @@ async function webWorkerChecks({ browser, url, check, until, shot }) {
 
     await check('web worker: 10 000 rounds of SHA-256 in the worker equal Node crypto’s', async () => {
       await hash(10_000);
-      await until(
-        () => text('hash-status'),
-        (value) => value === 'done',
-        20_000,
-      );
-      const result = await text('hash-result');
-      if (result !== `10000 rounds: ${expected(10_000)} (in a Web Worker)`) throw new Error(`got ${result}`);
+      measured.worker10kMs = await finished(10_000, 'in a Web Worker');
       await until(stats, (value) => value?.completed === 1);
     });
 
-    let during;
     await check(
       'web worker: the page keeps drawing and handling clicks while the worker hashes',
       async () => {
         await hash(500_000_000); // minutes of work: cancelled below
-        await until(
-          () => text('hash-status'),
-          (value) => value === 'hashing…',
-        );
+        await until(status, (value) => value === 'hashing…');
         const ticks = Number(await text('ticks'));
         const start = Number(await text('frames'));
+        await resetGaps();
         await page.getByTestId('tick').click();
         await until(
           () => text('ticks'),
@@ -416,27 +437,43 @@ async function webWorkerChecks({ browser, url, check, until, shot }) {
           2_000,
         );
         await sleep(1_000);
-        const frames = Number(await text('frames')) - start;
-        const status = await text('hash-status');
-        during = { frames, status };
+        measured.framesInASecond = Number(await text('frames')) - start;
+        measured.longestGapWhileWorkerHashedMs = await longestGap();
+        const now = await status();
         // requestAnimationFrame runs on the main thread: a busy main thread draws no frame.
-        if (status !== 'hashing…') throw new Error(`the hash should still run, status: ${status}`);
-        if (frames < 20) throw new Error(`only ${frames} frames in 1 s while the worker hashed`);
+        if (now !== 'hashing…') throw new Error(`the hash should still run, status: ${now}`);
+        if (measured.framesInASecond < 20) {
+          throw new Error(`only ${measured.framesInASecond} frames in 1 s while the worker hashed`);
+        }
         await shot(page);
       },
     );
 
     await check('web worker: a cancel reaches context.signal inside the worker', async () => {
       await page.getByTestId('hash-cancel').click();
-      await until(
-        () => text('hash-status'),
-        (value) => value === 'failed: CANCELLED',
-      );
+      await until(status, (value) => value === 'failed: CANCELLED');
       // The worker's own count, asked for after the cancelled hash: its handler saw the abort.
       await until(
         stats,
         (value) => value?.worker === first.worker && value.completed === 1 && value.aborted === 1,
       );
+    });
+
+    await check('web worker: the control, the same hash on the page itself, freezes the page', async () => {
+      // About 600 ms of hashing, from the worker's pace (a loaded machine is slower).
+      const rounds = Math.max(50_000, Math.round((10_000 * 600) / Math.max(1, measured.worker10kMs)));
+      await page.getByTestId('hash-rounds').fill(String(rounds));
+      await resetGaps();
+      await page.getByTestId('hash-here').click();
+      const hashMs = await finished(rounds, 'on this page');
+      const gap = await longestGap();
+      measured.control = { rounds, hashMs, longestGapMs: gap };
+      // No frame while the page hashed; while the worker hashed, no wait came near it.
+      if (gap < hashMs * 0.9 || gap < 4 * measured.longestGapWhileWorkerHashedMs) {
+        throw new Error(
+          `the page hash froze the page ${gap} ms for a ${hashMs} ms hash; the worker's run: ${measured.longestGapWhileWorkerHashedMs} ms`,
+        );
+      }
     });
 
     await check(
@@ -445,10 +482,7 @@ async function webWorkerChecks({ browser, url, check, until, shot }) {
         const old = page.workers()[0];
         const gone = new Promise((resolve) => old.once('close', resolve));
         await page.getByTestId('hash-crash').click();
-        await until(
-          () => text('hash-status'),
-          (value) => value === 'failed: RECEIVE_FAILED',
-        );
+        await until(status, (value) => value === 'failed: RECEIVE_FAILED');
         await Promise.race([
           gone,
           sleep(5_000).then(() => Promise.reject(new Error('the crashed worker was not terminated'))),
@@ -457,13 +491,7 @@ async function webWorkerChecks({ browser, url, check, until, shot }) {
         if (replaced.completed !== 0 || replaced.aborted !== 0)
           throw new Error(`not a fresh worker: ${JSON.stringify(replaced)}`);
         await hash(1_000);
-        await until(
-          () => text('hash-status'),
-          (value) => value === 'done',
-          20_000,
-        );
-        const result = await text('hash-result');
-        if (result !== `1000 rounds: ${expected(1_000)} (in a Web Worker)`) throw new Error(`got ${result}`);
+        await finished(1_000, 'in a Web Worker');
       },
     );
 
@@ -479,7 +507,7 @@ async function webWorkerChecks({ browser, url, check, until, shot }) {
       );
       if (unexpected.length > 0) throw new Error(`console errors: ${JSON.stringify(consoleErrors)}`);
     });
-    return during;
+    return measured;
   } finally {
     await page.close();
   }

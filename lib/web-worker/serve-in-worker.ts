@@ -13,7 +13,9 @@ import type { FromWorker, ToWorker } from './protocol.js';
  * serveInWorker(handler, { scope: port2 }); // port1 stands for the main thread's Worker
  */
 export interface WorkerScopeLike {
+  /** Sends `ready`, each reply, and `fatal` to the main thread. */
   postMessage(message: unknown): void;
+  /** Where tasks and abort notices (`message`) and unreadable messages (`messageerror`) arrive. */
   addEventListener(
     type: 'message' | 'messageerror',
     listener: (event: { readonly data?: unknown }) => void,
@@ -180,6 +182,7 @@ function reply(post: (message: FromWorker) => void, id: number, outcome: Outcome
   try {
     post({ spark: 'reply', id, envelope });
   } catch (error: unknown) {
+    /* istanbul ignore next -- a packed error always clones: only a response gets here */
     const what = outcome.ok ? 'response' : 'error';
     const failure = new DOMException(
       `The ${what} could not be sent back from the Web Worker: ${describeValue(error)}`,

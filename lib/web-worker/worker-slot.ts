@@ -10,11 +10,14 @@ import type { FromWorker, ToWorker } from './protocol.js';
  * const factory = (): WebWorkerLike => new Worker(new URL('./hash.worker', import.meta.url), { type: 'module' });
  */
 export interface WebWorkerLike {
+  /** Sends a task or an abort notice to the worker (structured clone; throws `DataCloneError`). */
   postMessage(message: unknown): void;
+  /** Where the worker's answers (`message`) and failures (`error`, `messageerror`) arrive. */
   addEventListener(
     type: 'message' | 'messageerror' | 'error',
     listener: (event: WebWorkerEvent) => void,
   ): void;
+  /** Stops the worker at once: called when it failed, and when the module stops. */
   terminate(): void;
 }
 
@@ -29,6 +32,7 @@ export interface WebWorkerEvent {
   readonly data?: unknown;
   readonly message?: unknown;
   readonly error?: unknown;
+  /** Claims an `error` event, so that the page does not also report it as uncaught. */
   preventDefault?(): void;
 }
 

@@ -126,6 +126,7 @@ describe('spawnWebWorkerModule: the dispatcher surface', () => {
       null,
       { spark: 'task', id: 'x' },
       { spark: 'abort', id: 99 },
+      { spark: 'nope', id: 1 },
       { spark: 'task', id: 5 },
     ]) {
       workers[0]?.scope.postMessage(junk); // the worker's end hears what the page's end posts
@@ -398,6 +399,81 @@ describe('spawnWebWorkerModule: a worker that fails', () => {
     const failed = (await outcome(dispatcher.request({ type: 'echo' }))) as { error: SparkChannelError };
     expect(isSparkChannelError(failed.error, 'RECEIVE_FAILED')).toBe(true);
     expect(failed.error.message).toMatch(/malformed error/);
+  });
+});
+
+describe('spawnWebWorkerModule: hostile Workers and events', () => {
+  /** A module on one stand-in whose events the spec fires itself; terminate may throw. */
+  function withStandIn(patch: (worker: InProcessWorker) => void) {
+    const made: InProcessWorker[] = [];
+    const module = spawnWebWorkerModule<Message, unknown>(
+      () => {
+        const worker = new InProcessWorker(kitchenSink);
+        patch(worker);
+        made.push(worker);
+        return worker;
+      },
+      { logger: recordingLogger() },
+    );
+    spawned.push(module);
+    return { ...module, made };
+  }
+
+  it.each([
+    [
+      'an ErrorEvent with only a message',
+      { message: 'Uncaught SyntaxError' },
+      'The Web Worker reported: Uncaught SyntaxError',
+    ],
+    ['an event with nothing', {}, 'The Web Worker reported: an error event with no message'],
+    ['an error that cannot be printed', { error: Object.create(null) as object }, '[object Object]'],
+    [
+      'an event whose fields throw',
+      Object.defineProperty({}, 'error', {
+        get: () => {
+          throw new Error('getter');
+        },
+      }),
+      'getter',
+    ],
+    [
+      'an event whose preventDefault throws',
+      {
+        message: 'x',
+        preventDefault: () => {
+          throw new Error('no');
+        },
+      },
+      'The Web Worker reported: x',
+    ],
+  ])('reads %s without trusting it, and fails the message with RECEIVE_FAILED', async (_, event, cause) => {
+    const { dispatcher, made } = withStandIn((worker) => {
+      const terminate = worker.terminate.bind(worker);
+      worker.terminate = () => {
+        terminate(); // closes the ports, so nothing is left open once the spec ends
+        throw new Error('terminate throws');
+      };
+    });
+    const hanging = dispatcher.request({ type: 'hang' });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    made[0]?.emit('error', event);
+    const failed = (await outcome(hanging)) as { error: SparkChannelError };
+    expect(isSparkChannelError(failed.error, 'RECEIVE_FAILED')).toBe(true);
+    expect(failed.error.message).toContain(cause);
+  });
+
+  it('refuses a factory result whose fields cannot be read', () => {
+    const hostile = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('trap');
+        },
+      },
+    );
+    expect(() => spawnWebWorkerModule(() => hostile as never)).toThrow(
+      /^Expected `factory` to return a Worker \(postMessage, addEventListener, terminate\)/,
+    );
   });
 });
 

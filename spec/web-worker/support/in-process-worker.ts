@@ -84,6 +84,11 @@ export class InProcessWorker implements WebWorkerLike {
     this.scope.dispatchEvent(new Event('messageerror'));
   }
 
+  /** Fires an event on the Worker object, as the browser would (specs pass odd ones). */
+  emit(type: Kind, event: WebWorkerEvent): void {
+    this.#emit(type, event);
+  }
+
   #emit(type: Kind, event: WebWorkerEvent): void {
     if (this.terminated) return;
     for (const listener of this.#listeners.get(type) ?? []) listener(event);

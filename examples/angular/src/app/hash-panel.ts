@@ -3,6 +3,7 @@ import { isSparkChannelError, type MessageOf, type ResponseOf, TypedDispatcher }
 import { spawnWebWorkerModule } from 'spark-channel/web-worker';
 
 import type { HashApi, HashStats } from './hash-api';
+import { sha256, toHex } from './sha256';
 
 /**
  * Hashes in a Web Worker through spark-channel/web-worker, while the page keeps drawing: the
@@ -21,6 +22,9 @@ import type { HashApi, HashStats } from './hash-api';
       </button>
       <button type="button" data-testid="hash-cancel" (click)="cancel()" [disabled]="!hashing()">
         Cancel
+      </button>
+      <button type="button" data-testid="hash-here" (click)="hashHere()" [disabled]="hashing()">
+        Hash on this page
       </button>
       <button type="button" data-testid="hash-crash" (click)="crash()">Crash the worker</button>
       <button type="button" data-testid="tick" (click)="ticks.set(ticks() + 1)">Tick</button>
@@ -86,12 +90,15 @@ export class HashPanel {
     this.status.set('hashing…');
     this.frames.set(0);
     this.#spin();
+    const started = performance.now();
     try {
       const { hex, rounds, ranIn } = await this.#hashes.request(
         { type: 'Hash', text: 'spark-channel', rounds: this.rounds() },
         { signal: this.#controller.signal },
       );
-      this.result.set(`${rounds} rounds: ${hex} (in a ${ranIn})`);
+      this.result.set(
+        `${rounds} rounds: ${hex} (in a ${ranIn}, ${Math.round(performance.now() - started)} ms)`,
+      );
       this.status.set('done');
     } catch (error: unknown) {
       this.status.set(describe(error));
@@ -99,6 +106,16 @@ export class HashPanel {
       this.hashing.set(false);
       await this.refreshStats();
     }
+  }
+
+  /** The same rounds on the main thread, for comparison: the page is frozen until they are done. */
+  protected hashHere(): void {
+    const started = performance.now();
+    let digest = new TextEncoder().encode('spark-channel');
+    for (let i = 0; i < this.rounds(); i++) digest = sha256(digest);
+    const ms = Math.round(performance.now() - started);
+    this.result.set(`${this.rounds()} rounds: ${toHex(digest)} (on this page, ${ms} ms)`);
+    this.status.set('done');
   }
 
   protected cancel(): void {
