@@ -111,7 +111,7 @@ export class HashPanel {
   /** The same rounds on the main thread, for comparison: the page is frozen until they are done. */
   protected hashHere(): void {
     const started = performance.now();
-    let digest = new TextEncoder().encode('spark-channel');
+    let digest: Uint8Array = new TextEncoder().encode('spark-channel');
     for (let i = 0; i < this.rounds(); i++) digest = sha256(digest);
     const ms = Math.round(performance.now() - started);
     this.result.set(`${this.rounds()} rounds: ${toHex(digest)} (on this page, ${ms} ms)`);
