@@ -460,16 +460,17 @@ async function webWorkerChecks({ browser, url, check, until, shot }) {
     });
 
     await check('web worker: the control, the same hash on the page itself, freezes the page', async () => {
-      // About 600 ms of hashing, from the worker's pace (a loaded machine is slower).
-      const rounds = Math.max(50_000, Math.round((10_000 * 600) / Math.max(1, measured.worker10kMs)));
+      // About a second of hashing, from the worker's pace (a loaded machine is slower).
+      const rounds = Math.max(50_000, Math.round((10_000 * 1_000) / Math.max(1, measured.worker10kMs)));
       await page.getByTestId('hash-rounds').fill(String(rounds));
       await resetGaps();
       await page.getByTestId('hash-here').click();
       const hashMs = await finished(rounds, 'on this page');
       const gap = await longestGap();
       measured.control = { rounds, hashMs, longestGapMs: gap };
-      // No frame while the page hashed; while the worker hashed, no wait came near it.
-      if (gap < hashMs * 0.9 || gap < 4 * measured.longestGapWhileWorkerHashedMs) {
+      // No frame while the page hashed (frame times are vsync-aligned: allow a fifth); while the
+      // worker hashed, no wait came near it.
+      if (gap < hashMs * 0.8 || gap < 4 * measured.longestGapWhileWorkerHashedMs) {
         throw new Error(
           `the page hash froze the page ${gap} ms for a ${hashMs} ms hash; the worker's run: ${measured.longestGapWhileWorkerHashedMs} ms`,
         );

@@ -64,6 +64,7 @@ export class HashPanel {
   );
   readonly #hashes = new TypedDispatcher<HashApi>(this.#module.dispatcher);
   #controller: AbortController | undefined;
+  #spinning = false;
 
   protected readonly rounds = signal(10_000);
   protected readonly hashing = signal(false);
@@ -139,12 +140,19 @@ export class HashPanel {
 
   /** One turn of the spinner per frame while hashing: main-thread frames, counted. */
   #spin(): void {
-    requestAnimationFrame(() => {
-      if (!this.hashing()) return;
+    // One loop at a time: a hash started within a frame of the last one's end finds it running.
+    if (this.#spinning) return;
+    this.#spinning = true;
+    const frame = (): void => {
+      if (!this.hashing()) {
+        this.#spinning = false;
+        return;
+      }
       this.frames.update((n) => n + 1);
       this.angle.update((deg) => (deg + 6) % 360);
-      this.#spin();
-    });
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
   }
 }
 
