@@ -15,6 +15,7 @@ const config = {
     'lib/index.ts',
     'lib/angular/index.ts',
     'lib/worker/index.ts',
+    'lib/web-worker/index.ts',
     'lib/nats/index.ts',
     'lib/testing/index.ts',
     'lib/otel/index.ts',

@@ -74,7 +74,10 @@ async function main() {
       },
     );
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type }, null, 2) + '\n');
+    // `sideEffects` again here: bundlers read the nearest package.json, this one, and without it
+    // keep every module an entry reaches (a worker file importing serveInWorker got the whole
+    // main-thread module with it).
+    writeFileSync(join(outDir, 'package.json'), JSON.stringify({ type, sideEffects: false }, null, 2) + '\n');
   }
 
   // The names come from the real ESM build (what a bundler user imports), and must equal the

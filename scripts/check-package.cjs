@@ -80,7 +80,8 @@ Promise.all([dispatcher.request(21), dispatcher.sendCommand(1)])
 `,
   );
 
-  // The root and testing entries must work without the optional peers: nothing reachable from
+  // The root, testing, inspect and web-worker entries must work without the optional peers (a Web
+  // Worker bundle has none): nothing reachable from
   // them may import @angular/* or @opentelemetry/*.
   for (const entry of [
     'dist/esm/index.js',
@@ -89,6 +90,8 @@ Promise.all([dispatcher.request(21), dispatcher.sendCommand(1)])
     'dist/cjs/testing/index.js',
     'dist/esm/inspect/index.js',
     'dist/cjs/inspect/index.js',
+    'dist/esm/web-worker/index.js',
+    'dist/cjs/web-worker/index.js',
   ]) {
     const seen = new Set();
     const visit = (file) => {
@@ -253,6 +256,37 @@ Promise.all([dispatcher.request(21), dispatcher.request(-1).catch((error) => err
     if (answer !== 42 || !(failure instanceof AggregateError) || !(failure.errors[0] instanceof RangeError))
       throw new Error('worker round trip failed: ' + answer + ' ' + failure);
     console.log('${format} spark-channel/worker ok: a thread answered 21 * 2 =', answer, 'and an AggregateError came back as one');
+  })
+  .catch((error) => { console.error(error); process.exit(1); });
+`,
+  );
+
+  // spark-channel/web-worker: Node has no Web Worker, so both sides of the installed entry talk over
+  // a MessageChannel (structured clone, as a page and its worker): an answer, and an error that
+  // keeps its class and code.
+  trip(
+    'web-worker',
+    [['spark-channel/web-worker', 'serveInWorker, spawnWebWorkerModule']],
+    (format) => `
+const factory = () => {
+  const { port1, port2 } = new MessageChannel();
+  serveInWorker({
+    handleRequest(n) {
+      if (n < 0) throw Object.assign(new RangeError('negative'), { code: 'E_NEGATIVE' });
+      return n * 2;
+    },
+  }, { scope: port2 });
+  port1.start();
+  return { postMessage: (m) => port1.postMessage(m), addEventListener: (t, l) => port1.addEventListener(t, l), terminate: () => port1.close() };
+};
+const { dispatcher, closed } = spawnWebWorkerModule(factory);
+Promise.all([dispatcher.request(21), dispatcher.request(-1).catch((error) => error)])
+  .then(async ([answer, failure]) => {
+    await dispatcher.shutdown();
+    await closed;
+    if (answer !== 42 || !(failure instanceof RangeError) || failure.code !== 'E_NEGATIVE')
+      throw new Error('web-worker round trip failed: ' + answer + ' ' + failure);
+    console.log('${format} spark-channel/web-worker ok: 21 * 2 =', answer, 'and a RangeError came back with its code');
   })
   .catch((error) => { console.error(error); process.exit(1); });
 `,

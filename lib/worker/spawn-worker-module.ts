@@ -16,7 +16,7 @@ import { checkOptions, checkPositiveInteger, describe, failure } from '../intern
 import type { ModuleServerLogger } from '../module-server.js';
 import { spawnModule, type SpawnedModule, type SpawnModuleOptions } from '../spawn-module.js';
 import { threadFile } from './thread-source.js';
-import { openEnvelope, type Packed, packReason } from './wire.js';
+import { openEnvelope, type Packed, packReason } from '../internal/wire/envelope.js';
 
 /**
  * Options of {@link spawnWorkerModule}: those of `spawnModule`, plus the thread pool's.

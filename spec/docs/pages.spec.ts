@@ -14,7 +14,7 @@ const pages = [
   ['docs/errors.md', 2],
   ['docs/flow-control.md', 1], // one program, split by prose
   ['docs/shutdown.md', 6],
-  ['docs/workers.md', 1],
+  ['docs/workers.md', 3], // worker threads; a Web Worker's main thread and worker file
   ['docs/nats.md', 2], // serving and calling a module; the event bus
   ['docs/from-rust.md', 2],
   ['docs/coming-from/nestjs-cqrs.md', 2], // theirs and ours: both compile

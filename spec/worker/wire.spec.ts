@@ -4,7 +4,7 @@ import { EmptyError } from 'rxjs';
 
 import { SparkChannelError } from '../../lib/index.js';
 import { isSparkChannelError } from '../../lib/index.js';
-import { openEnvelope, packReason, revive } from '../../lib/worker/wire.js';
+import { openEnvelope, packReason, revive } from '../../lib/internal/wire/envelope.js';
 
 describe('revive', () => {
   it('returns a packed plain value as it is', () => {

@@ -2,6 +2,7 @@ import { Component, computed, inject, signal, VERSION } from '@angular/core';
 
 import { InspectorPanel } from './app-inspector';
 import { DataService } from './data.service';
+import { HashPanel } from './hash-panel';
 import { LastOrder, OrderFeed } from './order-feed';
 import { OrdersService } from './orders.service';
 import { PanelModules, PingPanel } from './ping-panel';
@@ -10,7 +11,7 @@ import { ShippingService } from './shipping.service';
 
 @Component({
   selector: 'app-root',
-  imports: [PingPanel, OrderFeed, LastOrder, InspectorPanel, RenderedReport],
+  imports: [PingPanel, OrderFeed, LastOrder, InspectorPanel, RenderedReport, HashPanel],
   templateUrl: './app.html',
   styleUrl: './app.css',
 })
@@ -27,6 +28,8 @@ export class App {
   protected readonly receipts = signal('no order placed yet');
   protected readonly lastOpen = signal(false);
   protected readonly inspectorOpen = signal(false);
+  /** Mounted on demand: its Web Worker starts with it and is terminated when it closes. */
+  protected readonly hashOpen = signal(false);
 
   protected async requestData(): Promise<void> {
     try {

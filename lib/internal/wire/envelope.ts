@@ -1,8 +1,11 @@
+// The main thread's end of the worker wire, shared by spark-channel/worker (Node threads) and
+// spark-channel/web-worker (browser Web Workers): both workers answer with the same envelope and
+// pack errors the same way (lib/worker/thread-source.ts, lib/internal/wire/pack.ts).
 import { EmptyError } from 'rxjs';
 
-import { isSparkChannelErrorCode } from '../internal/error-codes.js';
-import { failure } from '../internal/validate.js';
-import { SparkChannelError } from '../spark-channel-error.js';
+import { SparkChannelError } from '../../spark-channel-error.js';
+import { isSparkChannelErrorCode } from '../error-codes.js';
+import { failure } from '../validate.js';
 
 /** An error as the worker thread packs it: plain data that survives structured clone. */
 export interface PackedError {
