@@ -5,11 +5,12 @@ import { DataService } from './data.service';
 import { LastOrder, OrderFeed } from './order-feed';
 import { OrdersService } from './orders.service';
 import { PanelModules, PingPanel } from './ping-panel';
+import { SearchBox } from './search-box';
 import { ShippingService } from './shipping.service';
 
 @Component({
   selector: 'app-root',
-  imports: [PingPanel, OrderFeed, LastOrder, InspectorPanel],
+  imports: [PingPanel, OrderFeed, LastOrder, InspectorPanel, SearchBox],
   templateUrl: './app.html',
   styleUrl: './app.css',
 })
