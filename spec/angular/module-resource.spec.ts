@@ -333,6 +333,7 @@ describe('moduleResource', () => {
       expect(() => moduleResource(search.dispatcher, undefined as never)).toThrow(/got undefined undefined/);
       expect(() => moduleResource(search.dispatcher, {} as never)).toThrow(/got an object/);
       expect(() => moduleResource(search.dispatcher, 'x' as never)).toThrow(TypeError);
+      expect(() => moduleResource(search.dispatcher, Symbol('q') as never)).toThrow(/got Symbol\(q\)/);
       expect(() => moduleResource((() => 1) as never, () => undefined)).toThrow(/got a function/);
     });
     search.server.stop();
