@@ -26,9 +26,10 @@ const MAX_ERRORS = 50;
  * `target` is either the `InjectionToken` a `provideModule(...)` provides, or a `ModuleService` /
  * `TypedModuleService` subclass: that service is then built as usual (its domain methods are what
  * the test exercises), but its module is the probe, not one spawned for the handler it passes to
- * `super()`. Either way `stats`, `errors` and `isRunning` are signals of the probe's server, and
- * the probe is stopped when the injector that owns the module is destroyed (TestBed's teardown),
- * as a real module is; stopping it sooner in `afterEach` is harmless.
+ * `super()` (nor the options it passes there: give `createProbe` the `capacity`, `timeoutMs` or
+ * `concurrency` the test needs). Either way `stats`, `errors` and `isRunning` are signals of the
+ * probe's server, and the probe is stopped when the injector that owns the module is destroyed
+ * (TestBed's teardown), as a real module is; stopping it sooner in `afterEach` is harmless.
  *
  * For a token of a typed module (`provideTypedModule`), use {@link provideTypedModuleProbe}.
  *
