@@ -20,6 +20,7 @@ const config = {
     'lib/testing/index.ts',
     'lib/otel/index.ts',
     'lib/inspect/index.ts',
+    'lib/angular/testing/index.ts',
   ],
   out: 'docs/api',
   tsconfig: 'tsconfig.json',

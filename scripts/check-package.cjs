@@ -140,6 +140,31 @@ math.dispatcher.request(21)
     { cjs: process.features.require_module === true, why: 'this Node has no require(esm) for @angular/core' },
   );
 
+  // spark-channel/angular/testing: a probe provided in place of a module, answering for it, and
+  // stopped by the injector's destroy().
+  trip(
+    'angular-testing',
+    [
+      ['@angular/core', 'createEnvironmentInjector, Injector, InjectionToken'],
+      ['spark-channel/testing', 'createProbe'],
+      ['spark-channel/angular/testing', 'provideModuleProbe'],
+    ],
+    (format) => `
+const TOKEN = new InjectionToken('math');
+const probe = createProbe();
+probe.replyToRequests(undefined, (m) => m * 2);
+const injector = createEnvironmentInjector([provideModuleProbe(TOKEN, probe)], Injector.create({ providers: [] }));
+injector.get(TOKEN).dispatcher.request(21)
+  .then((answer) => {
+    injector.destroy();
+    if (answer !== 42 || probe.server.isRunning) throw new Error('angular/testing round trip failed');
+    console.log('${format} spark-channel/angular/testing ok: probe provided, answered, stopped on destroy');
+  })
+  .catch((error) => { console.error(error); process.exit(1); });
+`,
+    { cjs: process.features.require_module === true, why: 'this Node has no require(esm) for @angular/core' },
+  );
+
   // spark-channel/otel: a traced request recorded by the SDK's in-memory exporter.
   symlinkSync(
     join(root, 'node_modules', '@opentelemetry'),

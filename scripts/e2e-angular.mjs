@@ -4,9 +4,10 @@
 // serves the build on 127.0.0.1, and drives it in headless Chromium (Debian's, installed with apt
 // when missing and we are root) through playwright-core: the module service, a component's own
 // module, and the event bus (a module publishes, a component shows the events through toSignal,
-// another module subscribes, a late component gets the last event replayed), and a handler in a
-// Web Worker (webWorkerChecks, at the end of this file). Asserts on what the
-// page shows, saves reports/angular-e2e.png (and -busy.png, mid-queue), prints
+// another module subscribes, a late component gets the last event replayed), a search box over
+// moduleResource (typing aborts the superseded searches), and a handler in a Web Worker
+// (webWorkerChecks, at the end of this file). Asserts on what the page shows, saves
+// reports/angular-e2e.png (and -busy.png, mid-queue; angular-resource*.png, the search box), prints
 // `e2e: N passed, M failed` and exits non-zero on any failure.
 // Skipped, with a message saying so, only where no Chromium can be installed.
 import { execFileSync } from 'node:child_process';
@@ -292,6 +293,35 @@ try {
       await until(
         () => page.getByTestId('inspector-panel').count(),
         (count) => count === 0,
+      );
+    },
+  );
+
+  await check(
+    'a resource (moduleResource): typing supersedes searches, their handlers see context.signal abort',
+    async () => {
+      await until(
+        () => text('search-results'),
+        (value) => value === 'type to search',
+      );
+      // One key every 40 ms, each search takes 250 ms: every search but the last is superseded.
+      await page.getByTestId('search-input').pressSequentially('angular', { delay: 40 });
+      await page.screenshot({ path: join(root, 'reports', 'angular-resource-typing.png'), fullPage: true });
+      const results = await until(
+        () => page.getByTestId('search-results').locator('li').allTextContents(),
+        (value) => same(value, ['angular', 'angular-cli', 'angular-material']),
+      );
+      const aborted = Number(await text('search-aborted'));
+      if (!(aborted > 0)) throw new Error(`no search was aborted: ${aborted}`);
+      const handled = Number(await text('search-handled'));
+      // Every search that ran was aborted, but the last one (at most one per key).
+      if (handled !== aborted + 1 || handled > 7) {
+        throw new Error(`${handled} searches handled, ${aborted} aborted: expected aborted + 1, at most 7`);
+      }
+      await page.getByTestId('search-results').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(root, 'reports', 'angular-resource.png'), fullPage: true });
+      step(
+        `resource: ${aborted} of ${handled} searches aborted mid-way, final results ${JSON.stringify(results)}`,
       );
     },
   );

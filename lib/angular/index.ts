@@ -14,6 +14,11 @@ export {
   provideModule,
 } from './inject-module.js';
 export {
+  moduleResource,
+  type ModuleResourceOptions,
+  type ModuleResourceOptionsWithDefault,
+} from './module-resource.js';
+export {
   type InjectedTypedModule,
   injectTypedModule,
   provideTypedModule,

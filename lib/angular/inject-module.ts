@@ -22,6 +22,7 @@ import {
   type SpawnedModule,
   type SpawnModuleOptions,
 } from '../index.js';
+import { moduleStandIn } from './internal/module-stand-in.js';
 import { holdWhileBusy } from './pending-tasks.js';
 
 /**
@@ -215,7 +216,9 @@ export abstract class ModuleService<M, R, C = SparkChannelCancellationToken, E =
   protected readonly server: InjectedModule<M, R, C, E>['server'];
 
   protected constructor(handler: SparkGenericModuleHandler<M, R, E>, options?: InjectModuleOptions) {
-    const module = injectModule<M, R, C, E>(handler, options);
+    // A test's provideModuleProbe(ThisService, probe) puts a probe in place of the handler's module.
+    const module =
+      moduleStandIn<M, R, C, E>(new.target, options?.injector) ?? injectModule<M, R, C, E>(handler, options);
     this.dispatcher = module.dispatcher;
     this.server = module.server;
     this.stats = module.stats;

@@ -16,6 +16,7 @@ import {
   type TypedRouter,
 } from '../index.js';
 import { injectModule, type InjectModuleOptions } from './inject-module.js';
+import { moduleStandIn } from './internal/module-stand-in.js';
 
 /**
  * A typed module owned by an Angular injector: {@link InjectedModule} with a
@@ -135,7 +136,12 @@ export abstract class TypedModuleService<
     handler: TypedRouter<D, E> | SparkGenericModuleHandler<MessageOf<D>, ResponseOf<D>, E>,
     options?: InjectModuleOptions,
   ) {
-    const module = injectTypedModule<D, E, C>(handler, options);
+    // A test's provideModuleProbe(ThisService, probe) puts a probe in place of the handler's module.
+    const standIn = moduleStandIn<MessageOf<D>, ResponseOf<D>, C, E>(new.target, options?.injector);
+    const module =
+      standIn === undefined
+        ? injectTypedModule<D, E, C>(handler, options)
+        : { ...standIn, dispatcher: new TypedDispatcher<D, C, E>(standIn.dispatcher) };
     this.dispatcher = module.dispatcher;
     this.server = module.server;
     this.stats = module.stats;

@@ -44,8 +44,18 @@ function floor(range: string): string {
 }
 
 describe('package.json', () => {
-  it('lists the seven entries', () => {
-    expect(subpaths).toEqual(['.', './angular', './worker', './nats', './testing', './otel', './inspect']);
+  it('lists the nine entries', () => {
+    expect(subpaths).toEqual([
+      '.',
+      './angular',
+      './worker',
+      './web-worker',
+      './nats',
+      './testing',
+      './otel',
+      './inspect',
+      './angular/testing',
+    ]);
   });
 
   it.each(subpaths)('%s: Node gets the CommonJS build both ways, bundlers the ESM build', (subpath) => {

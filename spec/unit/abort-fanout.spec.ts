@@ -100,3 +100,43 @@ describe('abort fan-out', () => {
     expect(listeners(controller.signal)).toBe(0);
   });
 });
+
+describe('under a test DOM that replaces the global EventTarget (jsdom in vitest)', () => {
+  it('listens through AbortSignal’s own addEventListener, not the global EventTarget’s', () => {
+    const realEventTarget = globalThis.EventTarget;
+    // A stand-in for jsdom's EventTarget: its methods refuse Node's signals, as jsdom's do.
+    class ForeignEventTarget {
+      addEventListener(): void {
+        throw new TypeError(
+          "'addEventListener' called on an object that is not a valid instance of EventTarget.",
+        );
+      }
+      removeEventListener(): void {
+        throw new TypeError(
+          "'removeEventListener' called on an object that is not a valid instance of EventTarget.",
+        );
+      }
+    }
+    globalThis.EventTarget = ForeignEventTarget as unknown as typeof EventTarget;
+    try {
+      jest.isolateModules(() => {
+        type Fanout = typeof import('../../lib/internal/signal/abort-fanout');
+        // Loaded fresh, under the foreign global: it takes its natives at load.
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const fresh = require('../../lib/internal/signal/abort-fanout') as Fanout;
+        const controller = new AbortController();
+        const told: unknown[] = [];
+        fresh.join(controller.signal, {
+          onAbort: (reason: unknown) => told.push(reason),
+          abortFanout: undefined,
+          abortPrev: undefined,
+          abortNext: undefined,
+        });
+        controller.abort('gone');
+        expect(told).toEqual(['gone']);
+      });
+    } finally {
+      globalThis.EventTarget = realEventTarget;
+    }
+  });
+});

@@ -59,9 +59,19 @@ function nativeGetter(name: string): Getter | undefined {
 }
 
 function nativeMethod(name: string): Listen | undefined {
-  const target =
-    typeof EventTarget === 'undefined' ? /* istanbul ignore next */ undefined : EventTarget.prototype;
-  return (target && Object.getOwnPropertyDescriptor(target, name)?.value) as Listen | undefined;
+  // Up AbortSignal's own prototype chain, not from the global EventTarget: a test DOM (jsdom
+  // under vitest, as Angular's unit-test builder runs it) replaces the global EventTarget but
+  // keeps Node's AbortSignal, whose signals jsdom's addEventListener refuses.
+  for (
+    let target: object | null | undefined = signalPrototype;
+    target;
+    target = Object.getPrototypeOf(target) as object | null
+  ) {
+    const method: unknown = Object.getOwnPropertyDescriptor(target, name)?.value;
+    if (typeof method === 'function') return method as Listen;
+  }
+  /* istanbul ignore next -- every supported runtime's AbortSignal is an EventTarget */
+  return undefined;
 }
 
 /**

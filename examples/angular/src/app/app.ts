@@ -7,11 +7,13 @@ import { LastOrder, OrderFeed } from './order-feed';
 import { OrdersService } from './orders.service';
 import { PanelModules, PingPanel } from './ping-panel';
 import { RenderedReport } from './rendered-report';
+import { SearchBox } from './search-box';
 import { ShippingService } from './shipping.service';
 
 @Component({
   selector: 'app-root',
   imports: [PingPanel, OrderFeed, LastOrder, InspectorPanel, RenderedReport, HashPanel],
+  imports: [PingPanel, OrderFeed, LastOrder, InspectorPanel, SearchBox],
   templateUrl: './app.html',
   styleUrl: './app.css',
 })
