@@ -3,6 +3,20 @@
 // the build (and users on `moduleResolution: node10`) to how that package lays out its types.
 
 /**
+ * A message's NATS headers (`MsgHdrs` of the client fits): what the option `tracing` writes its
+ * `traceparent` / `tracestate` into and reads them from.
+ *
+ * @example
+ * const h: NatsHeaders = headers(); // from @nats-io/transport-node
+ * h.set('traceparent', '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01');
+ */
+export interface NatsHeaders {
+  /** The header's value; an empty string when it is absent (the client's convention). */
+  get(key: string): string;
+  set(key: string, value: string): void;
+}
+
+/**
  * A received message, as the NATS client hands it to a subscription callback.
  *
  * @example
@@ -13,6 +27,8 @@
 export interface NatsMsg {
   readonly data: Uint8Array;
   readonly reply?: string;
+  /** Its headers, when it has some; read only when the option `tracing` is given. */
+  readonly headers?: NatsHeaders;
   /** Publishes `data` to the message's `reply` subject; `false` when there is none. */
   respond(data?: Uint8Array): boolean;
 }

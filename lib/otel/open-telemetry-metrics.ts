@@ -1,0 +1,218 @@
+// Per message (while the module is observed): one lookup of a cached attribute set per event
+// (a new set only for a combination of kind, outcome and error type not seen before) and one
+// counter or histogram call; nothing else is allocated. The gauges read `server.stats()` once
+// per collection, not per message.
+import { type Attributes, type BatchObservableCallback, type Meter, metrics } from '@opentelemetry/api';
+import type { Observable } from 'rxjs';
+
+import { checkOptions, describe } from '../internal/validate.js';
+import type { ModuleEvent, MessageSettledEvent } from '../module-event.js';
+import type { ModuleServerStats } from '../module-server-types.js';
+import { isSparkChannelError } from '../spark-channel-error.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_MESSAGING_DESTINATION_NAME,
+  ATTR_MESSAGING_OPERATION_NAME,
+  ATTR_MESSAGING_OPERATION_TYPE,
+  ATTR_MESSAGING_SYSTEM,
+  ATTR_SPARK_CHANNEL_ERROR_CODE,
+  ATTR_SPARK_CHANNEL_KIND,
+  ATTR_SPARK_CHANNEL_OUTCOME,
+  METRIC_MESSAGING_CLIENT_OPERATION_DURATION,
+  METRIC_MESSAGING_CLIENT_SENT_MESSAGES,
+  METRIC_MESSAGING_PROCESS_DURATION,
+  METRIC_SPARK_CHANNEL_IN_FLIGHT,
+  METRIC_SPARK_CHANNEL_QUEUE_DEPTH,
+} from './attributes.js';
+import { TRACER_NAME, TRACER_VERSION } from './version.js';
+
+/**
+ * Options of {@link openTelemetryMetrics}.
+ *
+ * @example
+ * const options: OpenTelemetryMetricsOptions = { name: 'users', meter: provider.getMeter('app') };
+ * openTelemetryMetrics(server, options);
+ */
+export interface OpenTelemetryMetricsOptions {
+  /** The module's name: `messaging.destination.name` on every data point. Without it, none. */
+  name?: string;
+  /**
+   * Where the metrics go. By default `metrics.getMeter('spark-channel', version)`: the globally
+   * registered provider's meter (a no-op until one is registered).
+   */
+  meter?: Meter;
+}
+
+/**
+ * What {@link openTelemetryMetrics} returns: a handle that stops recording.
+ *
+ * @example
+ * const recording: OpenTelemetryMetrics = openTelemetryMetrics(server, { name: 'users' });
+ * recording.unsubscribe(); // or let the server stop: recording ends with its events$
+ */
+export interface OpenTelemetryMetrics {
+  /** Stops recording and removes the gauges' callback. Idempotent. */
+  unsubscribe(): void;
+}
+
+/** The part of a module server the metrics read: its `events$` and its `stats()`. */
+interface MeteredServer {
+  readonly events$: Observable<ModuleEvent<unknown>>;
+  stats(): ModuleServerStats;
+}
+
+const SECONDS = 1_000;
+
+/**
+ * Records a module server's metrics with OpenTelemetry, following the messaging semantic
+ * conventions, from its `events$` (which it subscribes to: the server records its events from then
+ * on) and its `stats()`:
+ *
+ * - `messaging.client.sent.messages` (counter, `{message}`): each message the channel accepted,
+ *   and each one refused before it was (with `error.type`);
+ * - `messaging.process.duration` (histogram, seconds): the handling time of each message whose
+ *   handler ran;
+ * - `messaging.client.operation.duration` (histogram, seconds): for each request, acceptance to
+ *   settlement (queue wait plus handling);
+ * - `spark_channel.queue.depth` and `spark_channel.in_flight` (observable gauges, `{message}`):
+ *   `stats().queued` and `stats().running` at each collection.
+ *
+ * Every data point carries `messaging.system: spark_channel`, `messaging.operation.type` and
+ * `.name` (`send` or `process`), `spark_channel.kind` and, with `name`, `messaging.destination.name`;
+ * the durations add `spark_channel.outcome`, `spark_channel.error_code` for the library's errors
+ * and `error.type` for a failed or timed-out message (as on spans; a cancelled one has none).
+ * Message types and ids are left out on purpose: they would make a series per value.
+ *
+ * Recording stops when the server stops (its `events$` completes) or on `unsubscribe()`.
+ *
+ * @throws TypeError naming `server`, `options`, `name` or `meter` when it is not usable.
+ *
+ * @example
+ * const { dispatcher, server } = spawnModule(new UsersHandler());
+ * openTelemetryMetrics(server, { name: 'users' });
+ * await dispatcher.request({ type: 'GetData', key: 'user123' }); // one sent message, one process duration
+ */
+export function openTelemetryMetrics(
+  server: MeteredServer,
+  options?: OpenTelemetryMetricsOptions,
+): OpenTelemetryMetrics {
+  const source = server as Partial<MeteredServer> | null;
+  if (
+    typeof source !== 'object' ||
+    source === null ||
+    typeof source.stats !== 'function' ||
+    typeof source.events$?.subscribe !== 'function'
+  ) {
+    throw new TypeError(
+      `Expected \`server\` to be a module server (events$ and stats()), got ${describe(server)}`,
+    );
+  }
+  checkOptions('options', options);
+  const { name, meter } = options ?? {};
+  if (name !== undefined && (typeof name !== 'string' || name === '')) {
+    throw new TypeError(`Expected \`name\` to be a non-empty string, got ${describe(name)}`);
+  }
+  if (meter !== undefined && typeof (meter as Partial<Meter> | null)?.createCounter !== 'function') {
+    throw new TypeError(
+      `Expected \`meter\` to be an OpenTelemetry Meter (createCounter()), got ${describe(meter)}`,
+    );
+  }
+  const meters = meter ?? metrics.getMeter(TRACER_NAME, TRACER_VERSION);
+
+  const sent = meters.createCounter(METRIC_MESSAGING_CLIENT_SENT_MESSAGES, {
+    unit: '{message}',
+    description: 'Messages handed to the module: accepted by its channel, or refused before',
+  });
+  const processing = meters.createHistogram(METRIC_MESSAGING_PROCESS_DURATION, {
+    unit: 's',
+    description: 'Time a handler took on a message',
+  });
+  const operation = meters.createHistogram(METRIC_MESSAGING_CLIENT_OPERATION_DURATION, {
+    unit: 's',
+    description: 'Time from a request accepted by the channel to its settlement',
+  });
+  const depth = meters.createObservableGauge(METRIC_SPARK_CHANNEL_QUEUE_DEPTH, {
+    unit: '{message}',
+    description: 'Messages accepted by the channel and not yet started',
+  });
+  const inFlight = meters.createObservableGauge(METRIC_SPARK_CHANNEL_IN_FLIGHT, {
+    unit: '{message}',
+    description: 'Handlers running now',
+  });
+
+  const base: Attributes = { [ATTR_MESSAGING_SYSTEM]: 'spark_channel' };
+  if (name !== undefined) base[ATTR_MESSAGING_DESTINATION_NAME] = name;
+  const gauges: Attributes = { ...base };
+  const cache = new Map<string, Attributes>();
+  const attributesOf = (
+    phase: 'send' | 'process',
+    kind: 'request' | 'command',
+    outcome: string | undefined,
+    code: string | undefined,
+    errorType: string | undefined,
+  ): Attributes => {
+    const key = `${phase}|${kind}|${outcome ?? ''}|${code ?? ''}|${errorType ?? ''}`;
+    let cached = cache.get(key);
+    if (cached === undefined) {
+      cached = {
+        ...base,
+        [ATTR_MESSAGING_OPERATION_TYPE]: phase,
+        [ATTR_MESSAGING_OPERATION_NAME]: phase,
+        [ATTR_SPARK_CHANNEL_KIND]: kind,
+      };
+      if (outcome !== undefined) cached[ATTR_SPARK_CHANNEL_OUTCOME] = outcome;
+      if (code !== undefined) cached[ATTR_SPARK_CHANNEL_ERROR_CODE] = code;
+      if (errorType !== undefined) cached[ATTR_ERROR_TYPE] = errorType;
+      cache.set(key, cached);
+    }
+    return cached;
+  };
+
+  const settled = (event: MessageSettledEvent<unknown>): void => {
+    const { kind, outcome, error, queuedMs, handlingMs } = event;
+    const code = isSparkChannelError(error) ? error.code : undefined;
+    const failed = outcome === 'error' || outcome === 'timeout';
+    const errorType = failed ? (code ?? (error instanceof Error ? error.name : '_OTHER')) : undefined;
+    if (queuedMs === undefined && handlingMs === undefined) {
+      // Never accepted (refused or given up on while waiting for room): a send that failed.
+      sent.add(1, attributesOf('send', kind, outcome, code, errorType));
+      return;
+    }
+    const attributes = attributesOf('process', kind, outcome, code, errorType);
+    if (handlingMs !== undefined) processing.record(handlingMs / SECONDS, attributes);
+    if (kind === 'request' && queuedMs !== undefined) {
+      operation.record(
+        (queuedMs + (handlingMs ?? 0)) / SECONDS,
+        attributesOf('send', kind, outcome, code, errorType),
+      );
+    }
+  };
+
+  const observe: BatchObservableCallback = (result) => {
+    const { queued, running } = server.stats();
+    result.observe(depth, queued, gauges);
+    result.observe(inFlight, running, gauges);
+  };
+  meters.addBatchObservableCallback(observe, [depth, inFlight]);
+  let open = true;
+  const stop = (): void => {
+    if (!open) return;
+    open = false;
+    meters.removeBatchObservableCallback(observe, [depth, inFlight]);
+  };
+  const subscription = server.events$.subscribe({
+    next: (event) => {
+      if (event.type === 'accepted')
+        sent.add(1, attributesOf('send', event.kind, undefined, undefined, undefined));
+      else if (event.type === 'settled') settled(event);
+    },
+    complete: stop,
+    error: stop,
+  });
+  return Object.freeze({
+    unsubscribe: () => {
+      subscription.unsubscribe();
+      stop();
+    },
+  });
+}
