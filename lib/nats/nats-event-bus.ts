@@ -487,8 +487,7 @@ class NatsBus {
           new NatsPayloadError(`Event refused on "${String(subject)}": ${event}`, data, undefined),
         );
       }
-      if (this.#tracing !== undefined)
-        return this.#deliverTraced(msg, subject, event, data, this.#tracing);
+      if (this.#tracing !== undefined) return this.#deliverTraced(msg, subject, event, data, this.#tracing);
       const accepted = this.#local.publish(event);
       if (accepted !== RESOLVED)
         accepted.catch((refusal: unknown) => this.#report(payloadError(data, refusal)));

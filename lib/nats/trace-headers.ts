@@ -90,11 +90,12 @@ export function checkTracing(
     }
     return undefined;
   }
-  const hooks = tracing;
   if (
-    typeof hooks !== 'object' ||
-    hooks === null ||
-    (['send', 'sent', 'receive', 'run', 'received'] as const).some((key) => typeof hooks[key] !== 'function')
+    typeof tracing !== 'object' ||
+    tracing === null ||
+    (['send', 'sent', 'receive', 'run', 'received'] as const).some(
+      (key) => typeof (tracing as Partial<Record<typeof key, unknown>>)[key] !== 'function',
+    )
   ) {
     throw new TypeError(
       `Expected \`tracing\` to be a WireTracing (send, sent, receive, run, received), got ${describe(tracing)}`,

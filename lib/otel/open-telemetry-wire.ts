@@ -14,6 +14,7 @@ import {
 } from '@opentelemetry/api';
 
 import { checkOptions, describe } from '../internal/validate.js';
+import { isSparkChannelError } from '../spark-channel-error.js';
 import type { WireHeaderGetter, WireHeaderSetter, WireOperation, WireTracing } from '../wire-tracing.js';
 import {
   ATTR_MESSAGING_DESTINATION_NAME,
@@ -21,6 +22,7 @@ import {
   ATTR_MESSAGING_OPERATION_NAME,
   ATTR_MESSAGING_OPERATION_TYPE,
   ATTR_MESSAGING_SYSTEM,
+  ATTR_SPARK_CHANNEL_ERROR_CODE,
   ATTR_SPARK_CHANNEL_KIND,
 } from './attributes.js';
 import { failSpan } from './span-error.js';
@@ -123,7 +125,13 @@ export function openTelemetryWire(options?: OpenTelemetryWireOptions): WireTraci
 
   const end = (state: unknown, ok: boolean, error: unknown): void => {
     if (!(state instanceof WireSpan)) return;
-    if (!ok) failSpan(state.span, error);
+    // A cancelled message is one its caller no longer wanted: recorded, not an error (as on
+    // module spans).
+    if (!ok && isSparkChannelError(error) && error.code === 'CANCELLED') {
+      state.span.setAttribute(ATTR_SPARK_CHANNEL_ERROR_CODE, error.code);
+    } else if (!ok) {
+      failSpan(state.span, error);
+    }
     state.span.end();
   };
 

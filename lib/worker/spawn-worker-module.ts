@@ -324,12 +324,11 @@ class WorkerBridge<M> {
 
 function checkTracing(tracing: unknown): void {
   if (tracing === undefined) return;
-  const hooks = tracing;
   if (
-    typeof hooks !== 'object' ||
-    hooks === null ||
-    typeof hooks.send !== 'function' ||
-    typeof hooks.sent !== 'function'
+    typeof tracing !== 'object' ||
+    tracing === null ||
+    typeof (tracing as Partial<WireTracing>).send !== 'function' ||
+    typeof (tracing as Partial<WireTracing>).sent !== 'function'
   ) {
     throw new TypeError(`Expected \`tracing\` to be a WireTracing (send, sent, …), got ${describe(tracing)}`);
   }
