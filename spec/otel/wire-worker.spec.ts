@@ -175,8 +175,7 @@ describe('one trace into real worker threads', () => {
   );
 
   it('sends no trace with the task when tracing is not configured: the thread starts its own trace', async () => {
-    const { dispatcher, closed } = spawnWorkerModule<{ channel: string; value: number }, number>(FILE, {
-    });
+    const { dispatcher, closed } = spawnWorkerModule<{ channel: string; value: number }, number>(FILE, {});
     await expect(dispatcher.request({ channel: channelName, value: 5 })).resolves.toBe(10);
     await threadSpansArrived(3);
     await dispatcher.shutdown();
