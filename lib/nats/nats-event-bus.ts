@@ -509,6 +509,7 @@ class NatsBus {
     try {
       accepted = receipt.run(() => this.#local.publish(event));
     } catch (thrown: unknown) {
+      // The local publish returns a promise rather than throw; kept so that the span always ends.
       receipt.done(false, thrown);
       throw thrown;
     }
