@@ -5,7 +5,7 @@
  *
  * @module spark-channel/nats
  */
-export type { NatsConnectionLike, NatsMsg, NatsSubscription } from './connection.js';
+export type { NatsConnectionLike, NatsHeaders, NatsMsg, NatsSubscription } from './connection.js';
 export { jsonCodec, type NatsCodec, NatsPayloadError, type WireError } from './codec.js';
 export {
   natsDispatcher,

@@ -16,6 +16,7 @@ import { spawnModule } from '../../lib/index.js';
 import {
   jsonCodec,
   type NatsConnectionLike,
+  type NatsEventConnection,
   type NatsHeaders,
   type NatsMsg,
   natsDispatcher,
@@ -67,7 +68,7 @@ function fake(publishThrows = false) {
   };
   const deliver = (msg: Partial<NatsMsg> & { subject?: string; data: Uint8Array }): void =>
     callback?.(null, { respond: () => true, subject: 'x', ...msg });
-  return { nc: nc as NatsConnectionLike, sent, deliver };
+  return { nc: nc as NatsConnectionLike & NatsEventConnection, sent, deliver };
 }
 
 describe('tracing on a misbehaving wire', () => {
@@ -184,7 +185,7 @@ describe('tracing on a misbehaving wire', () => {
       },
     );
     const hostile: NatsHeaders = {
-      get: (key) => {
+      get: (key: string) => {
         if (key === 'boom') throw new Error('unreadable');
         return 'x'.repeat(600); // oversized
       },
