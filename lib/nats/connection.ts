@@ -13,6 +13,7 @@
 export interface NatsHeaders {
   /** The header's value; an empty string when it is absent (the client's convention). */
   get(key: string): string;
+  /** Sets the header's value (the client refuses a key or value it cannot send: an invalid character, CR or LF). */
   set(key: string, value: string): void;
 }
 

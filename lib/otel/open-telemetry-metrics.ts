@@ -3,11 +3,9 @@
 // counter or histogram call; nothing else is allocated. The gauges read `server.stats()` once
 // per collection, not per message.
 import { type Attributes, type BatchObservableCallback, type Meter, metrics } from '@opentelemetry/api';
-import type { Observable } from 'rxjs';
-
 import { checkOptions, describe } from '../internal/validate.js';
-import type { ModuleEvent, MessageSettledEvent } from '../module-event.js';
-import type { ModuleServerStats } from '../module-server-types.js';
+import type { MessageSettledEvent } from '../module-event.js';
+import type { ModuleServer } from '../module-server-types.js';
 import { isSparkChannelError } from '../spark-channel-error.js';
 import {
   ATTR_ERROR_TYPE,
@@ -55,11 +53,8 @@ export interface OpenTelemetryMetrics {
   unsubscribe(): void;
 }
 
-/** The part of a module server the metrics read: its `events$` and its `stats()`. */
-interface MeteredServer {
-  readonly events$: Observable<ModuleEvent<unknown>>;
-  stats(): ModuleServerStats;
-}
+// The part of a module server the metrics read: its `events$` and its `stats()`.
+type MeteredServer = Pick<ModuleServer<unknown, unknown>, 'events$' | 'stats'>;
 
 const SECONDS = 1_000;
 
@@ -93,7 +88,7 @@ const SECONDS = 1_000;
  * await dispatcher.request({ type: 'GetData', key: 'user123' }); // one sent message, one process duration
  */
 export function openTelemetryMetrics(
-  server: MeteredServer,
+  server: Pick<ModuleServer<unknown, unknown>, 'events$' | 'stats'>,
   options?: OpenTelemetryMetricsOptions,
 ): OpenTelemetryMetrics {
   const source = server as Partial<MeteredServer> | null;
