@@ -1,6 +1,6 @@
-// Per message (while the module is observed): one lookup of a cached attribute set per event
-// (a new set only for a combination of kind, outcome and error type not seen before) and one
-// counter or histogram call; nothing else is allocated. The gauges read `server.stats()` once
+// Per message (while the module is observed): a prebuilt attribute set for an accepted message
+// and an ok settlement (a cached one, looked up by key, for other outcomes) and one counter or
+// histogram call per event; nothing else is allocated here (the SDK hashes the set per call). The gauges read `server.stats()` once
 // per collection, not per message.
 import { type Attributes, type BatchObservableCallback, type Meter, metrics } from '@opentelemetry/api';
 import { checkOptions, describe } from '../internal/validate.js';
@@ -163,9 +163,21 @@ export function openTelemetryMetrics(
     return cached;
   };
 
+  // The sets of the common case, built once: an accepted message, one that settled ok.
+  const accepted = {
+    request: attributesOf('send', 'request', undefined, undefined, undefined),
+    command: attributesOf('send', 'command', undefined, undefined, undefined),
+  };
+  const processedOk = {
+    request: attributesOf('process', 'request', 'ok', undefined, undefined),
+    command: attributesOf('process', 'command', 'ok', undefined, undefined),
+  };
+  const answeredOk = attributesOf('send', 'request', 'ok', undefined, undefined);
+
   const settled = (event: MessageSettledEvent<unknown>): void => {
     const { kind, outcome, error, queuedMs, handlingMs } = event;
-    const code = isSparkChannelError(error) ? error.code : undefined;
+    const ok = outcome === 'ok';
+    const code = !ok && isSparkChannelError(error) ? error.code : undefined;
     const failed = outcome === 'error' || outcome === 'timeout';
     const errorType = failed ? (code ?? (error instanceof Error ? error.name : '_OTHER')) : undefined;
     if (queuedMs === undefined && handlingMs === undefined) {
@@ -173,12 +185,16 @@ export function openTelemetryMetrics(
       sent.add(1, attributesOf('send', kind, outcome, code, errorType));
       return;
     }
-    const attributes = attributesOf('process', kind, outcome, code, errorType);
-    if (handlingMs !== undefined) processing.record(handlingMs / SECONDS, attributes);
+    if (handlingMs !== undefined) {
+      processing.record(
+        handlingMs / SECONDS,
+        ok ? processedOk[kind] : attributesOf('process', kind, outcome, code, errorType),
+      );
+    }
     if (kind === 'request' && queuedMs !== undefined) {
       operation.record(
         (queuedMs + (handlingMs ?? 0)) / SECONDS,
-        attributesOf('send', kind, outcome, code, errorType),
+        ok ? answeredOk : attributesOf('send', kind, outcome, code, errorType),
       );
     }
   };
@@ -197,8 +213,7 @@ export function openTelemetryMetrics(
   };
   const subscription = server.events$.subscribe({
     next: (event) => {
-      if (event.type === 'accepted')
-        sent.add(1, attributesOf('send', event.kind, undefined, undefined, undefined));
+      if (event.type === 'accepted') sent.add(1, accepted[event.kind]);
       else if (event.type === 'settled') settled(event);
     },
     complete: stop,
