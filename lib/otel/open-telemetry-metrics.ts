@@ -42,14 +42,15 @@ export interface OpenTelemetryMetricsOptions {
 }
 
 /**
- * What {@link openTelemetryMetrics} returns: a handle that stops recording.
+ * What {@link openTelemetryMetrics} returns: a handle that stops recording (the next collection
+ * reports the final counts).
  *
  * @example
  * const recording: OpenTelemetryMetrics = openTelemetryMetrics(server, { name: 'users' });
  * recording.unsubscribe(); // or let the server stop: recording ends with its events$
  */
 export interface OpenTelemetryMetrics {
-  /** Stops recording and removes the gauges' callback. Idempotent. */
+  /** Stops recording: the next collection reports the final counts, then the callback is removed. Idempotent. */
   unsubscribe(): void;
 }
 
@@ -63,8 +64,9 @@ const SECONDS = 1_000;
  * conventions, from its `events$` (which it subscribes to: the server records its events from then
  * on) and its `stats()`:
  *
- * - `messaging.client.sent.messages` (counter, `{message}`): each message the channel accepted,
- *   and each one refused before it was (with `error.type`);
+ * - `messaging.client.sent.messages` (an observable counter, `{message}`, counted here and
+ *   reported per collection): each message the channel accepted, and each one refused before it
+ *   was (with its outcome and code);
  * - `messaging.process.duration` (histogram, seconds): the handling time of each message whose
  *   handler ran;
  * - `messaging.client.operation.duration` (histogram, seconds): for each request, acceptance to
@@ -78,7 +80,9 @@ const SECONDS = 1_000;
  * and `error.type` for a failed or timed-out message (as on spans; a cancelled one has none).
  * Message types and ids are left out on purpose: they would make a series per value.
  *
- * Recording stops when the server stops (its `events$` completes) or on `unsubscribe()`.
+ * Recording stops when the server stops (its `events$` completes) or on `unsubscribe()`; the next
+ * collection still reports the counts up to then (and empty gauges), after which the metrics'
+ * callback is removed from the meter.
  *
  * @throws TypeError naming `server`, `options`, `name` or `meter` when it is not usable.
  *
@@ -114,7 +118,9 @@ export function openTelemetryMetrics(
   }
   const meters = meter ?? metrics.getMeter(TRACER_NAME, TRACER_VERSION);
 
-  const sent = meters.createCounter(METRIC_MESSAGING_CLIENT_SENT_MESSAGES, {
+  // Observable, not synchronous: a send is counted with an integer increment here and reported
+  // once per collection, instead of one SDK call (which hashes the attribute set) per message.
+  const sent = meters.createObservableCounter(METRIC_MESSAGING_CLIENT_SENT_MESSAGES, {
     unit: '{message}',
     description: 'Messages handed to the module: accepted by its channel, or refused before',
   });
@@ -182,7 +188,7 @@ export function openTelemetryMetrics(
     const errorType = failed ? (code ?? (error instanceof Error ? error.name : '_OTHER')) : undefined;
     if (queuedMs === undefined && handlingMs === undefined) {
       // Never accepted (refused or given up on while waiting for room): a send that failed.
-      sent.add(1, attributesOf('send', kind, outcome, code, errorType));
+      count(attributesOf('send', kind, outcome, code, errorType));
       return;
     }
     if (handlingMs !== undefined) {
@@ -199,21 +205,34 @@ export function openTelemetryMetrics(
     }
   };
 
+  const sentCounts = new Map<Attributes, number>();
+  const count = (attributes: Attributes): void => {
+    sentCounts.set(attributes, (sentCounts.get(attributes) ?? 0) + 1);
+  };
+  const instruments = [sent, depth, inFlight];
+  let open = true;
+  let removed = false;
   const observe: BatchObservableCallback = (result) => {
-    const { queued, running } = server.stats();
+    for (const [attributes, total] of sentCounts) result.observe(sent, total, attributes);
+    // A stopped server reports its final state once more (its sends up to the stop, an empty
+    // queue), then the callback goes: nothing counted before the stop is lost.
+    const { queued, running } = open ? server.stats() : { queued: 0, running: 0 };
     result.observe(depth, queued, gauges);
     result.observe(inFlight, running, gauges);
+    if (!open) queueMicrotask(remove);
   };
-  meters.addBatchObservableCallback(observe, [depth, inFlight]);
-  let open = true;
+  const remove = (): void => {
+    if (removed) return;
+    removed = true;
+    meters.removeBatchObservableCallback(observe, instruments);
+  };
+  meters.addBatchObservableCallback(observe, instruments);
   const stop = (): void => {
-    if (!open) return;
     open = false;
-    meters.removeBatchObservableCallback(observe, [depth, inFlight]);
   };
   const subscription = server.events$.subscribe({
     next: (event) => {
-      if (event.type === 'accepted') sent.add(1, accepted[event.kind]);
+      if (event.type === 'accepted') count(accepted[event.kind]);
       else if (event.type === 'settled') settled(event);
     },
     complete: stop,

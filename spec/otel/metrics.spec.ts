@@ -169,7 +169,12 @@ describe('openTelemetryMetrics', () => {
     expect(gauge(all, METRIC_SPARK_CHANNEL_IN_FLIGHT)).toEqual([{ ...base, value: 0 }]);
     expect(removed).not.toHaveBeenCalled();
     await dispatcher.shutdown();
-    // The server stopped: its events$ completed and the gauges' callback is gone.
+    // The server stopped: the next collection reports its final state, then the callback goes.
+    all = await collect();
+    expect(gauge(all, METRIC_SPARK_CHANNEL_QUEUE_DEPTH)).toEqual([{ ...base, value: 0 }]);
+    await Promise.resolve();
+    expect(removed).toHaveBeenCalledTimes(1);
+    await collect();
     expect(removed).toHaveBeenCalledTimes(1);
   });
 
@@ -207,17 +212,24 @@ describe('openTelemetryMetrics', () => {
     );
   });
 
-  it('stops recording on unsubscribe (idempotent)', async () => {
+  it('stops recording on unsubscribe (idempotent), the counts up to then reported once more', async () => {
     const { dispatcher, server } = spawnModule<Msg, string>(handler);
-    const recording = openTelemetryMetrics(server, { meter: provider.getMeter('spec') });
+    const meter = provider.getMeter('spec');
+    const removed = jest.spyOn(meter, 'removeBatchObservableCallback');
+    const recording = openTelemetryMetrics(server, { meter });
     await dispatcher.request({ type: 'GetData' });
     recording.unsubscribe();
     recording.unsubscribe();
     await dispatcher.request({ type: 'GetData' });
     const all = await collect();
     expect(pointsOf<number>(all, METRIC_MESSAGING_CLIENT_SENT_MESSAGES).map((p) => p.value)).toEqual([1]);
-    expect(pointsOf(all, METRIC_SPARK_CHANNEL_IN_FLIGHT)).toEqual([]);
+    expect(pointsOf<Histogram>(all, METRIC_MESSAGING_PROCESS_DURATION).map((p) => p.value.count)).toEqual([
+      1,
+    ]);
+    await Promise.resolve();
+    expect(removed).toHaveBeenCalledTimes(1);
     await dispatcher.shutdown();
+    expect(removed).toHaveBeenCalledTimes(1);
   });
 
   it("uses the global provider's meter by default", async () => {
