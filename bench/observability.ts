@@ -2,8 +2,9 @@
  * What lifecycle events and instrumentation cost, side by side in one run (part of
  * `npm run bench`): spark-channel as it was before they existed (the commit in BEFORE, compiled
  * from git), today's code with nobody listening, with `events$` subscribed, with a no-op
- * `instrument`, with an inspector watching (spark-channel/inspect), and with `events$` subscribed
- * then unsubscribed again. Implementations take
+ * `instrument`, with an inspector watching (spark-channel/inspect), with OpenTelemetry metrics
+ * recorded (spark-channel/otel's openTelemetryMetrics on the SDK's MeterProvider), and with
+ * `events$` subscribed then unsubscribed again. Implementations take
  * turns round by round (rotated), so a noisy neighbour hits them all alike; reports the median
  * per message and the ratio to "before". No thresholds: the numbers go in docs/observability.md.
  *
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 
 import type * as Lib from '../lib/index.js';
 import type * as Inspect from '../lib/inspect/index.js';
+import type * as Otel from '../lib/otel/index.js';
 import { parseCli } from './cli.js';
 import { newest } from './newest.js';
 import { median, quantile, spread } from './stats.js';
@@ -31,7 +33,7 @@ const { quick } = parseCli(
 
 What lifecycle events and instrumentation cost: spark-channel before they existed (commit
 ${BEFORE}), today's code with nobody listening, with events$ subscribed, with a no-op instrument,
-with an inspector watching, and subscribed then unsubscribed. Writes bench/results/observability.json (full run only).
+with an inspector watching, with OpenTelemetry metrics on, and subscribed then unsubscribed. Writes bench/results/observability.json (full run only).
 
   --quick     small sizes (CI); writes bench/results/observability.tmp.json
   -h, --help  this text
@@ -163,6 +165,21 @@ async function main(): Promise<void> {
   const { createInspector } = createRequire(__filename)(
     join(tmp, 'now', 'out', 'inspect', 'index.js'),
   ) as typeof Inspect;
+  const { openTelemetryMetrics } = createRequire(__filename)(
+    join(tmp, 'now', 'out', 'otel', 'index.js'),
+  ) as typeof Otel;
+  // The SDK aggregates every record as it comes; a reader that is never collected keeps the
+  // export out of the measurement (a real exporter collects every few seconds, not per message).
+  const { MeterProvider, MetricReader } = await import('@opentelemetry/sdk-metrics');
+  class IdleReader extends MetricReader {
+    protected override onForceFlush(): Promise<void> {
+      return Promise.resolve();
+    }
+    protected override onShutdown(): Promise<void> {
+      return Promise.resolve();
+    }
+  }
+  const meter = new MeterProvider({ readers: [new IdleReader()] }).getMeter('bench');
   const old = before();
   let seen = 0;
   const variants: Variant[] = [
@@ -184,6 +201,12 @@ async function main(): Promise<void> {
         inspector.watch('bench', server);
         void server.stopped.then(() => inspector.close());
       },
+    },
+    {
+      label: 'OpenTelemetry metrics on',
+      lib: now,
+      options: () => ({}),
+      listen: (server) => void openTelemetryMetrics(server, { name: 'bench', meter }),
     },
     {
       label: 'events$ subscribed, then unsubscribed',

@@ -104,4 +104,5 @@ export type {
   EventBusInstrumentation,
   PublishTrace,
 } from './event-bus-instrumentation.js';
+export type { WireHeaderGetter, WireHeaderSetter, WireOperation, WireTracing } from './wire-tracing.js';
 export { saga, type SagaOptions } from './saga.js';

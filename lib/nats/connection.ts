@@ -4,7 +4,8 @@
 
 /**
  * A message's NATS headers (`MsgHdrs` of the client fits); docs/nats-wire.md lists the ones
- * spark-channel reads and writes.
+ * spark-channel reads and writes: the wire version on every message, and `traceparent` /
+ * `tracestate` with the option `tracing`.
  *
  * @example
  * nc.subscribe('users', {
@@ -14,7 +15,7 @@
 export interface NatsHeaders {
   /** The first value of header `key` (matched exactly); an empty string when it is absent (the client's convention). */
   get(key: string): string;
-  /** Sets header `key` to `value`, replacing what it had. */
+  /** Sets header `key` to `value`, replacing what it had (the client refuses a key or value it cannot send). */
   set(key: string, value: string): void;
 }
 

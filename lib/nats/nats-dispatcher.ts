@@ -4,7 +4,9 @@ import { checkOptions, checkPositiveNumber, describe, failure } from '../interna
 import { err, type Result } from '../result.js';
 import type { SparkChannelError, SparkChannelErrorCode } from '../spark-channel-error.js';
 import { jsonCodec, type NatsCodec } from './codec.js';
+import type { WireTracing } from '../wire-tracing.js';
 import type { NatsConnectionLike as NatsConnection, NatsHeaders } from './connection.js';
+import { checkTracing, type TracedSend, traceSend } from './trace-headers.js';
 import { encodeBytes, readReply, WIRE_HEADERS } from './wire.js';
 
 /**
@@ -19,6 +21,13 @@ export interface NatsDispatcherOptions {
   timeoutMs?: number;
   /** Default: {@link jsonCodec}; must match the serving side's. */
   codec?: NatsCodec;
+  /**
+   * Carries the trace to the serving side in the message headers (`traceparent`, `tracestate`):
+   * `openTelemetryWire()` from `spark-channel/otel`. Needs `headers` along with it.
+   */
+  tracing?: WireTracing;
+  /** The client's `headers` function (`import { headers } from '@nats-io/transport-node'`), for `tracing`. */
+  headers?: () => NatsHeaders;
 }
 
 /**
@@ -90,6 +99,7 @@ export function natsDispatcher<M, R>(
   const codec = options?.codec ?? jsonCodec;
   const defaultTimeout =
     options?.timeoutMs === undefined ? 30_000 : checkPositiveNumber('timeoutMs', options.timeoutMs, true);
+  const traced = checkTracing(options?.tracing, options?.headers, true);
   const inFlight = new Set<Promise<unknown>>();
   let shut = false;
 
@@ -127,8 +137,10 @@ export function natsDispatcher<M, R>(
 
     const outcome = new Promise<Result<T, Error>>((settle) => {
       let onAbort: (() => void) | undefined;
+      let trace: TracedSend | undefined;
       const finish = (result: Result<T, Error>): void => {
         if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort);
+        trace?.done(result.ok, result.ok ? undefined : result.error);
         settle(result);
       };
       if (signal !== undefined) {
@@ -138,8 +150,17 @@ export function natsDispatcher<M, R>(
       let sent: Promise<{ readonly data: Uint8Array; readonly headers?: NatsHeaders | undefined }>;
       try {
         // Promise.resolve: a connection-like that returns no promise must not leave this hanging.
+        const timeout = Math.min(timeoutMs, MAX_TIMER);
+        if (traced !== undefined) {
+          trace = traceSend(traced.tracing, traced.headers as () => NatsHeaders, {
+            system: 'nats',
+            kind: 'request',
+            destination: subject,
+          });
+        }
+        // A traced request carries the client's header object (the wire version set on it too).
         sent = Promise.resolve(
-          nc.request(subject, payload, { timeout: Math.min(timeoutMs, MAX_TIMER), headers: WIRE_HEADERS }),
+          nc.request(subject, payload, { timeout, headers: trace?.headers ?? WIRE_HEADERS }),
         );
       } catch (error: unknown) {
         return finish(err(failure('SEND_FAILED', `Could not send the request on "${subject}"`, error)));
@@ -192,6 +213,7 @@ export function natsDispatcher<M, R>(
       } catch (error: unknown) {
         return Promise.reject(error);
       }
+      if (traced !== undefined) return publishTraced(nc, subject, payload, traced.tracing, traced.headers);
       try {
         nc.publish(subject, payload, { headers: WIRE_HEADERS });
       } catch (error: unknown) {
@@ -204,6 +226,30 @@ export function natsDispatcher<M, R>(
       await Promise.all(inFlight);
     },
   };
+}
+
+/** `sendCommand` with `tracing`: the command's PRODUCER span lasts until the publish returned. */
+function publishTraced(
+  nc: NatsConnection,
+  subject: string,
+  payload: Uint8Array,
+  tracing: WireTracing,
+  headers: (() => NatsHeaders) | undefined,
+): Promise<void> {
+  const trace = traceSend(tracing, headers as () => NatsHeaders, {
+    system: 'nats',
+    kind: 'command',
+    destination: subject,
+  });
+  try {
+    nc.publish(subject, payload, { headers: trace.headers ?? WIRE_HEADERS });
+  } catch (error: unknown) {
+    const refused = failure('SEND_FAILED', `Could not publish on "${subject}"`, error);
+    trace.done(false, refused);
+    return Promise.reject(refused);
+  }
+  trace.done(true);
+  return Promise.resolve();
 }
 
 function mapNatsError(error: unknown, subject: string, timeoutMs: number): SparkChannelError {

@@ -18,7 +18,9 @@ import { checkOptions, describe, failure, readable } from '../internal/validate.
 import type { ModuleServerLogger } from '../module-server.js';
 import type { SparkChannelError } from '../spark-channel-error.js';
 import { jsonCodec, type NatsCodec, NatsPayloadError } from './codec.js';
+import type { WireTracing } from '../wire-tracing.js';
 import type { NatsHeaders, NatsSubscription } from './connection.js';
+import { checkTracing, traceReceive, traceSend } from './trace-headers.js';
 import { describeThrown, encodeBytes, WIRE_HEADERS, wireMismatch } from './wire.js';
 
 /**
@@ -87,6 +89,14 @@ export interface NatsEventBusOptions {
   guard?(this: void, event: { readonly type: string }): boolean;
   /** Where a refused payload is reported while nobody subscribes to `errors$`. Default: `console`. */
   logger?: Pick<ModuleServerLogger, 'error'>;
+  /**
+   * Carries the publisher's trace to every receiving bus in the event's headers (`traceparent`,
+   * `tracestate`): a PRODUCER span per publish, a CONSUMER span per event received, in which the
+   * local subscribers run. `openTelemetryWire()` from `spark-channel/otel`; needs `headers`.
+   */
+  tracing?: WireTracing;
+  /** The client's `headers` function (`import { headers } from '@nats-io/transport-node'`), for `tracing`. */
+  headers?: () => NatsHeaders;
 }
 
 /**
@@ -261,6 +271,11 @@ export function natsEventBus<Ev extends EventMap>(
   if (typeof (logger as { error?: unknown } | null)?.error !== 'function') {
     throw new TypeError(`Expected \`logger\` to have an error method, got ${describe(logger)}`);
   }
+  const traced = checkTracing(
+    readable('options', () => options.tracing),
+    readable('options', () => options.headers),
+    true,
+  );
   const replay = readable('options', () => options.replay);
   const local = createEventBus<EventMap>(replay === undefined ? undefined : { replay });
   return new NatsBus(
@@ -271,6 +286,8 @@ export function natsEventBus<Ev extends EventMap>(
     guard as ((event: { readonly type: string }) => boolean) | undefined,
     logger as Pick<ModuleServerLogger, 'error'>,
     local,
+    traced?.tracing,
+    traced?.headers,
   ) as unknown as NatsEventBus<Ev>;
 }
 
@@ -285,6 +302,8 @@ class NatsBus {
   readonly #guard: ((event: AnyEvent) => boolean) | undefined;
   readonly #logger: Pick<ModuleServerLogger, 'error'>;
   readonly #local: EventBus<EventMap>;
+  readonly #tracing: WireTracing | undefined;
+  readonly #headers: (() => NatsHeaders) | undefined;
   readonly #errors = new Subject<NatsPayloadError | SparkChannelError>();
   #subscription: NatsSubscription | undefined;
   #closed = false;
@@ -300,6 +319,8 @@ class NatsBus {
     guard: ((event: AnyEvent) => boolean) | undefined,
     logger: Pick<ModuleServerLogger, 'error'>,
     local: EventBus<EventMap>,
+    tracing: WireTracing | undefined,
+    headers: (() => NatsHeaders) | undefined,
   ) {
     this.#nc = nc;
     this.#prefix = prefix;
@@ -308,6 +329,8 @@ class NatsBus {
     this.#guard = guard;
     this.#logger = logger;
     this.#local = local;
+    this.#tracing = tracing;
+    this.#headers = headers;
     this.events$ = this.#listened(local.events$);
   }
 
@@ -345,11 +368,29 @@ class NatsBus {
     }
     const payload = encodeBytes(this.#codec, event);
     const subject = `${this.#prefix}.${type}`;
+    if (this.#tracing !== undefined) return this.#publishTraced(subject, payload, this.#tracing);
     try {
       nc.publish(subject, payload, { headers: WIRE_HEADERS });
     } catch (error: unknown) {
       throw failure('SEND_FAILED', `Could not publish on "${subject}"`, error);
     }
+  }
+
+  /** A publish with `tracing`: its PRODUCER span lasts until the connection took the event. */
+  #publishTraced(subject: string, payload: Uint8Array, tracing: WireTracing): void {
+    const trace = traceSend(tracing, this.#headers as () => NatsHeaders, {
+      system: 'nats',
+      kind: 'event',
+      destination: subject,
+    });
+    try {
+      this.#nc.publish(subject, payload, { headers: trace.headers ?? WIRE_HEADERS });
+    } catch (error: unknown) {
+      const refused = failure('SEND_FAILED', `Could not publish on "${subject}"`, error);
+      trace.done(false, refused);
+      throw refused;
+    }
+    trace.done(true);
   }
 
   on(type: unknown): Observable<AnyEvent> {
@@ -445,12 +486,40 @@ class NatsBus {
           new NatsPayloadError(`Event refused on "${String(subject)}": ${event}`, data, undefined),
         );
       }
+      if (this.#tracing !== undefined) return this.#deliverTraced(msg, subject, event, data, this.#tracing);
       const accepted = this.#local.publish(event);
       if (accepted !== RESOLVED)
         accepted.catch((refusal: unknown) => this.#report(payloadError(data, refusal)));
     } catch (thrown: unknown) {
       this.#report(payloadError(data, thrown)); // a message whose getters throw, a codec's own error
     }
+  }
+
+  /** A received event with `tracing`: the local fan-out runs in its CONSUMER span, which ends once every local subscriber took it. */
+  #deliverTraced(
+    msg: NatsEventMsg,
+    subject: string,
+    event: AnyEvent,
+    data: Uint8Array,
+    tracing: WireTracing,
+  ): void {
+    const receipt = traceReceive(tracing, { system: 'nats', kind: 'event', destination: subject }, msg);
+    let accepted: Promise<void>;
+    try {
+      accepted = receipt.run(() => this.#local.publish(event));
+    } catch (thrown: unknown) {
+      // The local publish returns a promise rather than throw; kept so that the span always ends.
+      receipt.done(false, thrown);
+      throw thrown;
+    }
+    if (accepted === RESOLVED) return receipt.done(true);
+    accepted.then(
+      () => receipt.done(true),
+      (refusal: unknown) => {
+        receipt.done(false, refusal);
+        this.#report(payloadError(data, refusal));
+      },
+    );
   }
 
   /** The event in `data`, or why it is none. */

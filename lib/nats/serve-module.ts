@@ -9,7 +9,9 @@ import type {
   NatsMsg as Msg,
   NatsSubscription as Subscription,
 } from './connection.js';
+import type { WireTracing } from '../wire-tracing.js';
 import { jsonCodec, type NatsCodec, NatsPayloadError } from './codec.js';
+import { checkTracing, traceReceive } from './trace-headers.js';
 import { describeThrown, encodeAnswer, packError, WIRE_HEADERS, wireMismatch } from './wire.js';
 
 /**
@@ -24,6 +26,12 @@ export interface ServeModuleOptions extends Omit<SpawnModuleOptions, 'key'> {
   queue?: string;
   /** Default: {@link jsonCodec}. */
   codec?: NatsCodec;
+  /**
+   * Continues the sender's trace from the message headers (`traceparent`, `tracestate`), with a
+   * serving span around each message: `openTelemetryWire()` from `spark-channel/otel`. Headers are
+   * read only when it is given; the answer carries none.
+   */
+  tracing?: WireTracing;
 }
 
 /**
@@ -71,7 +79,8 @@ export function serveModule<M, R, E = Error>(
     throw new TypeError(`Expected \`subject\` to be a non-empty string, got ${describe(subject)}`);
   }
   checkOptions('options', options);
-  const { queue = subject, codec = jsonCodec, ...moduleOptions } = options ?? {};
+  const { queue = subject, codec = jsonCodec, tracing, ...moduleOptions } = options ?? {};
+  const traced = checkTracing(tracing, undefined, false)?.tracing;
   const logger = moduleOptions.logger ?? console;
 
   const inner: SparkGenericModuleHandler<M | NatsPayloadError, R, E> = {
@@ -136,21 +145,39 @@ export function serveModule<M, R, E = Error>(
     /* istanbul ignore if -- the client reports subscription errors (permissions) here */
     if (error !== null) return log(`spark-channel/nats: subscription to "${subject}" failed`, error);
     const message = decode(msg);
-    if (msg.reply === undefined || msg.reply === '') {
-      dispatcher.sendCommand(message).catch((refusal: unknown) => {
+    const command = msg.reply === undefined || msg.reply === '';
+    const receipt =
+      traced === undefined
+        ? undefined
+        : traceReceive(
+            traced,
+            { system: 'nats', kind: command ? 'command' : 'request', destination: subject },
+            msg,
+          );
+    if (command) {
+      const refused = (refusal: unknown): void => {
+        receipt?.done(false, refusal);
         log(`spark-channel/nats: a command on "${subject}" was refused`, refusal);
-      });
+      };
+      if (receipt === undefined) dispatcher.sendCommand(message).catch(refused);
+      else receipt.run(() => dispatcher.sendCommand(message)).then(() => receipt.done(true), refused);
       return;
     }
-    const reply = dispatcher.requestResult(message).then(
+    const answer =
+      receipt === undefined
+        ? dispatcher.requestResult(message)
+        : receipt.run(() => dispatcher.requestResult(message));
+    const reply = answer.then(
       (result) => {
         replies.delete(reply);
         respond(msg, result);
+        receipt?.done(result.ok, result.ok ? undefined : result.error);
       },
       /* istanbul ignore next -- requestResult settles, it never rejects; kept so nothing can escape */
       (failure: unknown) => {
         replies.delete(reply);
         respond(msg, { ok: false, error: failure });
+        receipt?.done(false, failure);
       },
     );
     replies.add(reply);

@@ -146,3 +146,58 @@ export const ATTR_MESSAGING_OPERATION_NAME = 'messaging.operation.name';
  * exporter.getFinishedSpans()[0]?.attributes[ATTR_MESSAGING_DESTINATION_NAME]; // 'OrderPlaced'
  */
 export const ATTR_MESSAGING_DESTINATION_NAME = 'messaging.destination.name';
+
+/**
+ * OpenTelemetry's `messaging.message.id`: the transport's id of the message, on wire spans whose
+ * transport has one (a worker thread's task number; a JetStream message id).
+ *
+ * @example
+ * const served = exporter.getFinishedSpans().find((span) => span.name === 'process hash.worker.mjs');
+ * served?.attributes[ATTR_MESSAGING_MESSAGE_ID]; // '1': the pool's first task
+ */
+export const ATTR_MESSAGING_MESSAGE_ID = 'messaging.message.id';
+
+/**
+ * The messaging conventions' counter of messages a client sent (`{message}`), recorded by
+ * `openTelemetryMetrics()` once per message the module's channel was handed.
+ *
+ * @example
+ * const sent = metrics.find((metric) => metric.descriptor.name === METRIC_MESSAGING_CLIENT_SENT_MESSAGES);
+ */
+export const METRIC_MESSAGING_CLIENT_SENT_MESSAGES = 'messaging.client.sent.messages';
+
+/**
+ * The messaging conventions' histogram of handling time (seconds), recorded by
+ * `openTelemetryMetrics()` once per message whose handler ran.
+ *
+ * @example
+ * const handling = metrics.find((metric) => metric.descriptor.name === METRIC_MESSAGING_PROCESS_DURATION);
+ */
+export const METRIC_MESSAGING_PROCESS_DURATION = 'messaging.process.duration';
+
+/**
+ * The messaging conventions' histogram of a client operation's duration (seconds): for a request,
+ * acceptance by the channel to its settlement (queue wait plus handling), recorded by
+ * `openTelemetryMetrics()`.
+ *
+ * @example
+ * const roundTrip = metrics.find((metric) => metric.descriptor.name === METRIC_MESSAGING_CLIENT_OPERATION_DURATION);
+ */
+export const METRIC_MESSAGING_CLIENT_OPERATION_DURATION = 'messaging.client.operation.duration';
+
+/**
+ * An observable gauge of `openTelemetryMetrics()`: messages accepted by the channel and not yet
+ * started (`server.stats().queued`). Not in the conventions, hence the library's namespace.
+ *
+ * @example
+ * const depth = metrics.find((metric) => metric.descriptor.name === METRIC_SPARK_CHANNEL_QUEUE_DEPTH);
+ */
+export const METRIC_SPARK_CHANNEL_QUEUE_DEPTH = 'spark_channel.queue.depth';
+
+/**
+ * An observable gauge of `openTelemetryMetrics()`: handlers running now (`server.stats().running`).
+ *
+ * @example
+ * const running = metrics.find((metric) => metric.descriptor.name === METRIC_SPARK_CHANNEL_IN_FLIGHT);
+ */
+export const METRIC_SPARK_CHANNEL_IN_FLIGHT = 'spark_channel.in_flight';

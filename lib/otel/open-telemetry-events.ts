@@ -5,7 +5,6 @@ import {
   type Link,
   type Span,
   SpanKind,
-  SpanStatusCode,
   trace,
   type Tracer,
 } from '@opentelemetry/api';
@@ -20,7 +19,6 @@ import type {
 import { checkOptions, describe } from '../internal/validate.js';
 import { isSparkChannelError } from '../spark-channel-error.js';
 import {
-  ATTR_ERROR_TYPE,
   ATTR_MESSAGING_DESTINATION_NAME,
   ATTR_MESSAGING_OPERATION_NAME,
   ATTR_MESSAGING_OPERATION_TYPE,
@@ -32,6 +30,7 @@ import {
   ATTR_SPARK_CHANNEL_SUBSCRIBER,
   ATTR_SPARK_CHANNEL_SUBSCRIBERS,
 } from './attributes.js';
+import { failSpan } from './span-error.js';
 import { TRACER_NAME, TRACER_VERSION } from './version.js';
 
 /**
@@ -166,7 +165,7 @@ export function openTelemetryEvents<Ev extends EventMap = EventMap>(
       },
       settled: (error) => {
         span.setAttribute(ATTR_SPARK_CHANNEL_SUBSCRIBERS, subscribers);
-        if (error !== undefined) fail(span, error);
+        if (error !== undefined) failSpan(span, error);
         span.end();
       },
     };
@@ -180,25 +179,9 @@ function endDelivery(span: Span, outcome: DeliveryOutcome, error: unknown): void
     // The subscriber's own drop policy chose this: recorded, not an error (as a cancellation is).
     if (isSparkChannelError(error)) span.setAttribute(ATTR_SPARK_CHANNEL_ERROR_CODE, error.code);
   } else if (outcome !== 'accepted') {
-    fail(span, error);
+    failSpan(span, error);
   }
   span.end();
-}
-
-function fail(span: Span, error: unknown): void {
-  const code = isSparkChannelError(error) ? error.code : undefined;
-  if (code !== undefined) span.setAttribute(ATTR_SPARK_CHANNEL_ERROR_CODE, code);
-  span.setAttribute(ATTR_ERROR_TYPE, code ?? (error instanceof Error ? error.name : '_OTHER'));
-  if (error instanceof Error || typeof error === 'string') span.recordException(error);
-  span.setStatus({
-    code: SpanStatusCode.ERROR,
-    message:
-      error instanceof Error
-        ? error.message
-        : typeof error === 'string'
-          ? error
-          : `${describe(error)} was thrown`,
-  });
 }
 
 function userAttributes<E>(attributes: (event: E) => Attributes, event: E): Attributes | undefined {

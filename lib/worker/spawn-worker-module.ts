@@ -3,7 +3,7 @@
 
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { isAbsolute } from 'node:path';
+import { basename, isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
 import { BroadcastChannel, type ResourceLimits } from 'node:worker_threads';
@@ -15,6 +15,7 @@ import type { HandlerContext, SparkGenericModuleHandler } from '../handler.js';
 import { checkOptions, checkPositiveInteger, describe, failure } from '../internal/validate.js';
 import type { ModuleServerLogger } from '../module-server.js';
 import { spawnModule, type SpawnedModule, type SpawnModuleOptions } from '../spawn-module.js';
+import type { WireTracing } from '../wire-tracing.js';
 import { threadFile } from './thread-source.js';
 import { openEnvelope, type Packed, packReason } from '../internal/wire/envelope.js';
 
@@ -37,6 +38,12 @@ export interface WorkerModuleOptions extends SpawnModuleOptions {
   execArgv?: string[];
   /** Heap limits of each thread; a thread that exceeds them dies like a crashed one. */
   resourceLimits?: ResourceLimits;
+  /**
+   * Carries the trace into the threads: a CLIENT (request) or PRODUCER (command) span per task,
+   * whose `traceparent` / `tracestate` travel with it. `openTelemetryWire()` from
+   * `spark-channel/otel`. The handler file exports its own as `tracing` for the serving span.
+   */
+  tracing?: WireTracing;
 }
 
 /**
@@ -62,6 +69,8 @@ interface Task {
   readonly id: number;
   readonly kind: 'request' | 'command';
   readonly message: Uint8Array;
+  /** The trace headers, with the option `tracing` only. */
+  readonly trace: Record<string, string> | undefined;
 }
 
 /**
@@ -108,17 +117,18 @@ export function spawnWorkerModule<M, R, C = SparkChannelCancellationToken, E = E
 ): SpawnedWorkerModule<M, R, C, E> {
   const handlerUrl = checkFile(file);
   checkOptions('options', options);
-  const { threads, execArgv, resourceLimits, ...moduleOptions } = options ?? {};
+  const { threads, execArgv, resourceLimits, tracing, ...moduleOptions } = options ?? {};
   const concurrency = checkPositiveInteger('concurrency', moduleOptions.concurrency ?? 1);
   const threadCount = threads === undefined ? concurrency : checkPositiveInteger('threads', threads);
   if (execArgv !== undefined && !(Array.isArray(execArgv) && execArgv.every((a) => typeof a === 'string'))) {
     throw new TypeError(`Expected \`execArgv\` to be an array of strings, got ${describe(execArgv)}`);
   }
   checkOptions('resourceLimits', resourceLimits);
+  checkTracing(tracing);
 
   // Written (or checked) before anything starts: if the temp directory refuses it, nothing leaks.
   const bootstrapFile = threadFile();
-  const bridge = new WorkerBridge<M>(fileURLToPath(handlerUrl));
+  const bridge = new WorkerBridge<M>(fileURLToPath(handlerUrl), tracing);
   // spawnModule checks its options before anything starts: a bad one leaves no thread behind.
   const spawned = spawnModule<M, R, C, E>(bridge as SparkGenericModuleHandler<M, R, E>, moduleOptions);
   const logger: ModuleServerLogger = moduleOptions.logger ?? console;
@@ -139,7 +149,7 @@ export function spawnWorkerModule<M, R, C = SparkChannelCancellationToken, E = E
     // blocking in Atomics.wait.
     atomics: 'async',
     recordTiming: false,
-    workerData: { handlerUrl: handlerUrl.href, abortChannel },
+    workerData: { handlerUrl: handlerUrl.href, abortChannel, destination: bridge.destination },
     ...(execArgv === undefined ? {} : { execArgv }),
     ...(resourceLimits === undefined ? {} : { resourceLimits }),
   });
@@ -175,7 +185,15 @@ class WorkerBridge<M> {
   /** Abort notices of the tasks still in flight, posted again when a new thread says hello. */
   readonly #aborted = new Map<number, AbortNotice>();
 
-  constructor(readonly file: string) {}
+  /** The handler file's name: the `messaging.destination.name` of its traced tasks. */
+  readonly destination: string;
+
+  constructor(
+    readonly file: string,
+    readonly tracing: WireTracing | undefined,
+  ) {
+    this.destination = basename(file);
+  }
 
   attach(pool: Piscina<Task, Uint8Array>, aborts: BroadcastChannel, bootstrapFile: string): void {
     this.#pool = pool;
@@ -205,8 +223,48 @@ class WorkerBridge<M> {
     return this.#bootstrapFile;
   }
 
-  async #run(kind: Task['kind'], message: M, signal: AbortSignal): Promise<unknown> {
+  #run(kind: Task['kind'], message: M, signal: AbortSignal): Promise<unknown> {
     const id = ++this.#nextId;
+    const tracing = this.tracing;
+    if (tracing === undefined) return this.#runTask(id, kind, message, signal, undefined);
+    const trace: Record<string, string> = {};
+    let state: unknown;
+    try {
+      state = tracing.send(
+        { system: 'spark_channel', kind, destination: this.destination, id: String(id) },
+        (key, value) => {
+          trace[key] = value;
+        },
+      );
+    } catch {
+      // a hook that throws: the task goes untraced
+    }
+    const sent = (ok: boolean, error?: unknown): void => {
+      try {
+        tracing.sent(state, ok, error);
+      } catch {
+        // tracing must never change what happens to the task
+      }
+    };
+    return this.#runTask(id, kind, message, signal, trace).then(
+      (value) => {
+        sent(true);
+        return value;
+      },
+      (error: unknown) => {
+        sent(false, error);
+        throw error;
+      },
+    );
+  }
+
+  async #runTask(
+    id: number,
+    kind: Task['kind'],
+    message: M,
+    signal: AbortSignal,
+    trace: Record<string, string> | undefined,
+  ): Promise<unknown> {
     // Serialized here, so a message that cannot be cloned fails this message only (DataCloneError).
     let bytes: Uint8Array;
     try {
@@ -217,7 +275,7 @@ class WorkerBridge<M> {
         'DataCloneError',
       );
     }
-    const task: Task = { id, kind, message: bytes };
+    const task: Task = { id, kind, message: bytes, trace };
     const forwardAbort = (): void => {
       const notice = { id, reason: packReason(signal.reason) };
       this.#aborted.set(id, notice);
@@ -261,6 +319,18 @@ class WorkerBridge<M> {
       );
     }
     throw answer.error;
+  }
+}
+
+function checkTracing(tracing: unknown): void {
+  if (tracing === undefined) return;
+  if (
+    typeof tracing !== 'object' ||
+    tracing === null ||
+    typeof (tracing as Partial<WireTracing>).send !== 'function' ||
+    typeof (tracing as Partial<WireTracing>).sent !== 'function'
+  ) {
+    throw new TypeError(`Expected \`tracing\` to be a WireTracing (send, sent, …), got ${describe(tracing)}`);
   }
 }
 

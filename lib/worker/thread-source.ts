@@ -175,7 +175,7 @@ export const THREAD_SOURCE = String.raw`// spark-channel worker thread bootstrap
 import { BroadcastChannel, workerData } from 'node:worker_threads';
 import { deserialize, serialize } from 'node:v8';
 
-const { handlerUrl, abortChannel } = workerData;
+const { handlerUrl, abortChannel, destination } = workerData;
 const running = new Map(); // task id -> AbortController
 const early = new Map(); // task id -> abort reason that arrived before its task
 
@@ -195,14 +195,20 @@ aborts.onmessage = ({ data }) => {
 aborts.postMessage({ hello: true });
 
 let loading;
+// The handler file's own WireTracing (its export \`tracing\`, spark-channel/otel's
+// openTelemetryWire()), for the serving span of each task; undefined without one.
+let tracing;
 const load = () =>
   (loading ??= import(handlerUrl).then((module) => {
     const fallback = module.default;
     const has = (candidate) =>
       candidate != null &&
       (typeof candidate.handleRequest === 'function' || typeof candidate.handleCommand === 'function');
-    if (has(fallback)) return fallback;
-    if (has(module)) return module;
+    const found = has(fallback) ? fallback : has(module) ? module : undefined;
+    if (found !== undefined) {
+      tracing = tracingOf(() => found.tracing ?? module.tracing);
+      return found;
+    }
     throw new TypeError(
       'Expected ' + handlerUrl + ' to export handleRequest / handleCommand, or a default object that has them',
     );
@@ -233,14 +239,70 @@ export default async function run(task) {
     if (typeof handler[name] !== 'function') {
       throw new TypeError(handlerUrl + ' exports no ' + name + ', yet a ' + kind + ' was sent to it');
     }
-    const result = handler[name](deserialize(task.message), { signal: controller.signal });
-    const value = await settle(result, kind);
+    const call = () => settle(handler[name](deserialize(task.message), { signal: controller.signal }), kind);
+    const traced = tracing === undefined ? undefined : receive(task, kind, id);
+    let value;
+    try {
+      value = await (traced === undefined ? call() : runTraced(traced, call));
+    } catch (error) {
+      received(traced, false, error);
+      throw error;
+    }
+    received(traced, true);
     return envelope({ ok: true, value: kind === 'request' ? value : undefined });
   } catch (error) {
     return envelope({ ok: false, error: pack(error) });
   } finally {
     running.delete(id);
   }
+}
+
+function tracingOf(read) {
+  try {
+    const candidate = read();
+    if (
+      candidate != null &&
+      typeof candidate.receive === 'function' &&
+      typeof candidate.run === 'function' &&
+      typeof candidate.received === 'function'
+    ) {
+      return candidate;
+    }
+  } catch {}
+  return undefined;
+}
+
+// The task's headers came from the main thread: still, only own string values are read, and a
+// hook that throws leaves the task untraced.
+function receive(task, kind, id) {
+  const headers = task.trace !== null && typeof task.trace === 'object' ? task.trace : undefined;
+  const get = (key) =>
+    headers !== undefined && Object.hasOwn(headers, key) && typeof headers[key] === 'string' ? headers[key] : undefined;
+  try {
+    return { state: tracing.receive({ system: 'spark_channel', kind, destination, id: String(id) }, get) };
+  } catch {
+    return undefined;
+  }
+}
+
+function runTraced(traced, call) {
+  let entered = false;
+  try {
+    return tracing.run(traced.state, () => {
+      entered = true;
+      return call();
+    });
+  } catch (error) {
+    if (entered) throw error;
+    return call();
+  }
+}
+
+function received(traced, ok, error) {
+  if (traced === undefined) return;
+  try {
+    tracing.received(traced.state, ok, error);
+  } catch {}
 }
 
 // An observable (anything with subscribe() and no then()): a request takes its first value, a

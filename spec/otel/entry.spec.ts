@@ -33,6 +33,16 @@ describe('the otel entry', () => {
     expect(otel.map(([file]) => file)).toEqual([]);
   });
 
+  it.each(['lib/nats/index.ts', 'lib/worker/index.ts'])(
+    'is not reached from %s, whose option `tracing` takes the hook instead',
+    (entry) => {
+      const files = reachable(entry);
+      expect(files.size).toBeGreaterThan(3);
+      const otel = [...files].filter(([, bare]) => bare.some((name) => name.startsWith('@opentelemetry/')));
+      expect(otel.map(([file]) => file)).toEqual([]);
+    },
+  );
+
   it('imports @opentelemetry/api and nothing else of OpenTelemetry', () => {
     const imported = new Set([...reachable('lib/otel/index.ts').values()].flat());
     expect([...imported].filter((name) => name.startsWith('@opentelemetry/'))).toEqual([
