@@ -5,6 +5,7 @@ import { err, type Result } from '../result.js';
 import type { SparkChannelError, SparkChannelErrorCode } from '../spark-channel-error.js';
 import { jsonCodec, type NatsCodec } from './codec.js';
 import type { NatsConnectionLike as NatsConnection } from './connection.js';
+import type { DurableCommands } from './durable-commands.js';
 import { encodeBytes, readReply } from './wire.js';
 
 /**
@@ -19,6 +20,12 @@ export interface NatsDispatcherOptions {
   timeoutMs?: number;
   /** Default: {@link jsonCodec}; must match the serving side's. */
   codec?: NatsCodec;
+  /**
+   * Durable commands (`jetStreamCommands()` of `spark-channel/nats/jetstream`): `sendCommand`
+   * resolves once the stream stored the command, `SEND_FAILED` when it could not. Requests stay
+   * on core NATS. Default: none (commands at most once). See docs/nats.md.
+   */
+  durable?: DurableCommands;
 }
 
 /**
@@ -54,7 +61,10 @@ export interface NatsDispatcher<M, R> {
   request$<T extends R = R>(message: M, options?: NatsRequestOptions): Observable<T>;
   /** As `request`, never rejects. */
   requestResult<T extends R = R>(message: M, options?: NatsRequestOptions): Promise<Result<T, Error>>;
-  /** Publishes `message` as a command: resolves once handed to the connection (at most once delivery). */
+  /**
+   * Publishes `message` as a command: resolves once handed to the connection (at most once
+   * delivery); with the `durable` option, once the stream stored it (at least once).
+   */
   sendCommand(message: M): Promise<void>;
   /** Stops this client: later sends fail with `SEND_FAILED`; resolves once its requests in flight settled. The connection stays open. */
   shutdown(): Promise<void>;
@@ -90,6 +100,7 @@ export function natsDispatcher<M, R>(
   const codec = options?.codec ?? jsonCodec;
   const defaultTimeout =
     options?.timeoutMs === undefined ? 30_000 : checkPositiveNumber('timeoutMs', options.timeoutMs, true);
+  const durable = options?.durable?.openSender(nc, subject);
   const inFlight = new Set<Promise<unknown>>();
   let shut = false;
 
@@ -189,6 +200,15 @@ export function natsDispatcher<M, R>(
         payload = encodeBytes(codec, message);
       } catch (error: unknown) {
         return Promise.reject(error);
+      }
+      if (durable !== undefined) {
+        const stored = durable.send(message, payload);
+        const settled: Promise<unknown> = stored.then(
+          () => inFlight.delete(settled),
+          () => inFlight.delete(settled),
+        );
+        inFlight.add(settled); // shutdown waits for the stream's answer too
+        return stored;
       }
       try {
         nc.publish(subject, payload);
