@@ -4,7 +4,6 @@
 import { map, merge, type Observable } from 'rxjs';
 
 import type { DeadLetter } from '../dead-letter.js';
-import type { ModuleEvent } from '../module-event.js';
 import type { ModuleError, ModuleServer } from '../module-server-types.js';
 import { DurableDelivery } from './durable-delivery.js';
 
