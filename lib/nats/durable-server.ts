@@ -36,9 +36,7 @@ export function durableServer<M, E>(
     [Symbol.asyncDispose]: () => server[Symbol.asyncDispose](),
     get events$() {
       return server.events$.pipe(
-        map((event) =>
-          'message' in event ? ({ ...event, message: unwrap<M>(event.message) }) : event,
-        ),
+        map((event) => ('message' in event ? { ...event, message: unwrap<M>(event.message) } : event)),
       );
     },
     get deadLetters$() {

@@ -95,8 +95,7 @@ export function serveModule<M, R, E = Error>(
     },
     handleCommand(message, context: HandlerContext) {
       if (message instanceof NatsPayloadError) throw message;
-      if (message instanceof DurableDelivery)
-        return message.run(handler, context);
+      if (message instanceof DurableDelivery) return message.run(handler, context);
       return handler.handleCommand(message, context);
     },
   };

@@ -26,6 +26,17 @@ export function openDurableMember(host: DurableMemberHost, plan: DurablePlan): D
   const name = consumerName(host.queue);
   let messages: ConsumerMessages | undefined;
   let stopping = false;
+  // Commands taken and not yet settled. The mailbox may be unbounded, so without this bound a
+  // member would pull the whole stream into memory: its ack timers running, all of it
+  // redelivered at once if it dies. At most `prefetch` in hand, plus the client's pull buffer.
+  let inHand = 0;
+  let room: (() => void) | undefined;
+  const release = (): void => {
+    inHand--;
+    const wake = room;
+    room = undefined;
+    wake?.();
+  };
 
   const ready = (async () => {
     try {
@@ -79,6 +90,7 @@ export function openDurableMember(host: DurableMemberHost, plan: DurablePlan): D
   };
 
   const settle = (msg: JsMsg, message: unknown, count: number, outcome: DeliveryOutcome): void => {
+    release();
     if (outcome.ok) return msg.ack();
     if (message instanceof NatsPayloadError) return void giveUp(msg, message, outcome.error);
     if (!plan.retryFailed) return msg.ack(); // errors$ reported it: handled, as in process
@@ -97,11 +109,14 @@ export function openDurableMember(host: DurableMemberHost, plan: DurablePlan): D
       );
       return giveUp(msg, message, why);
     }
+    inHand++;
     try {
       await host.deliver(new DurableDelivery(message, (outcome) => settle(msg, message, count, outcome)));
     } catch {
+      release();
       msg.nak(); // the module stopped: another member takes it
     }
+    while (inHand >= plan.prefetch && !stopping) await new Promise<void>((resolve) => (room = resolve));
   };
 
   const loop = ready.then(
@@ -120,6 +135,7 @@ export function openDurableMember(host: DurableMemberHost, plan: DurablePlan): D
     async stop() {
       if (stopping) return;
       stopping = true;
+      room?.(); // the loop waiting for room goes on, and gives back what it takes
       try {
         await messages?.close();
       } catch {
