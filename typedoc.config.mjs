@@ -16,6 +16,7 @@ const config = {
     'lib/angular/index.ts',
     'lib/worker/index.ts',
     'lib/nats/index.ts',
+    'lib/nats/jetstream/index.ts',
     'lib/testing/index.ts',
     'lib/otel/index.ts',
     'lib/inspect/index.ts',
