@@ -19,6 +19,7 @@ import type { ModuleServerLogger } from '../module-server.js';
 import type { SparkChannelError } from '../spark-channel-error.js';
 import { jsonCodec, type NatsCodec, NatsPayloadError } from './codec.js';
 import type { NatsSubscription } from './connection.js';
+import type { DurableEvents, DurableEventSubscription } from './durable-events.js';
 import { describeThrown, encodeBytes } from './wire.js';
 
 /**
@@ -85,6 +86,12 @@ export interface NatsEventBusOptions {
   guard?(this: void, event: { readonly type: string }): boolean;
   /** Where a refused payload is reported while nobody subscribes to `errors$`. Default: `console`. */
   logger?: Pick<ModuleServerLogger, 'error'>;
+  /**
+   * A durable subscription (`jetStreamEvents()` of `spark-channel/nats/jetstream`): events are
+   * kept in a stream and this bus's durable consumer gets every one at least once, across
+   * restarts; `publish` resolves once the stream stored the event. Default: none (at most once).
+   */
+  durable?: DurableEvents;
 }
 
 /**
@@ -259,6 +266,13 @@ export function natsEventBus<Ev extends EventMap>(
   if (typeof (logger as { error?: unknown } | null)?.error !== 'function') {
     throw new TypeError(`Expected \`logger\` to have an error method, got ${describe(logger)}`);
   }
+  const durable = readable('options', () => options.durable) as Partial<DurableEvents> | null | undefined;
+  if (
+    durable !== undefined &&
+    (typeof durable?.publish !== 'function' || typeof durable.subscribe !== 'function')
+  ) {
+    throw new TypeError(`Expected \`durable\` to be made by jetStreamEvents(), got ${describe(durable)}`);
+  }
   const replay = readable('options', () => options.replay);
   const local = createEventBus<EventMap>(replay === undefined ? undefined : { replay });
   return new NatsBus(
@@ -269,6 +283,7 @@ export function natsEventBus<Ev extends EventMap>(
     guard as ((event: { readonly type: string }) => boolean) | undefined,
     logger as Pick<ModuleServerLogger, 'error'>,
     local,
+    durable as DurableEvents | undefined,
   ) as unknown as NatsEventBus<Ev>;
 }
 
@@ -285,6 +300,8 @@ class NatsBus {
   readonly #local: EventBus<EventMap>;
   readonly #errors = new Subject<NatsPayloadError | SparkChannelError>();
   #subscription: NatsSubscription | undefined;
+  readonly #durable: DurableEvents | undefined;
+  #durableSubscription: DurableEventSubscription | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   readonly errors$ = this.#errors.asObservable();
@@ -298,7 +315,9 @@ class NatsBus {
     guard: ((event: AnyEvent) => boolean) | undefined,
     logger: Pick<ModuleServerLogger, 'error'>,
     local: EventBus<EventMap>,
+    durable: DurableEvents | undefined,
   ) {
+    this.#durable = durable;
     this.#nc = nc;
     this.#prefix = prefix;
     this.#queue = queue;
@@ -310,8 +329,13 @@ class NatsBus {
   }
 
   publish(event: unknown): Promise<void> {
+    let prepared: { subject: string; payload: Uint8Array };
     try {
-      this.tryPublish(event);
+      prepared = this.#prepare(event);
+      if (this.#durable !== undefined) {
+        return this.#durable.publish(this.#nc, this.#prefix, prepared.subject, prepared.payload);
+      }
+      this.#send(prepared.subject, prepared.payload);
     } catch (error: unknown) {
       return Promise.reject(error);
     }
@@ -319,6 +343,20 @@ class NatsBus {
   }
 
   tryPublish(event: unknown): void {
+    const { subject, payload } = this.#prepare(event);
+    this.#send(subject, payload); // durable too: the stream stores it, unconfirmed
+  }
+
+  #send(subject: string, payload: Uint8Array): void {
+    try {
+      this.#nc.publish(subject, payload);
+    } catch (error: unknown) {
+      throw failure('SEND_FAILED', `Could not publish on "${subject}"`, error);
+    }
+  }
+
+  /** The subject and payload of `event`, or the TypeError / RangeError / SEND_FAILED it earns. */
+  #prepare(event: unknown): { subject: string; payload: Uint8Array } {
     if (typeof event !== 'object' || event === null) {
       throw new TypeError(
         `Expected \`event\` to be an object with a string \`type\`, got ${describe(event)}`,
@@ -341,13 +379,7 @@ class NatsBus {
         `Event not published: the NATS connection is ${nc.isClosed() ? 'closed' : 'draining'}`,
       );
     }
-    const payload = encodeBytes(this.#codec, event);
-    const subject = `${this.#prefix}.${type}`;
-    try {
-      nc.publish(subject, payload);
-    } catch (error: unknown) {
-      throw failure('SEND_FAILED', `Could not publish on "${subject}"`, error);
-    }
+    return { subject: `${this.#prefix}.${type}`, payload: encodeBytes(this.#codec, event) };
   }
 
   on(type: unknown): Observable<AnyEvent> {
@@ -378,7 +410,8 @@ class NatsBus {
 
   flush(): Promise<void> {
     if (this.#nc.isClosed()) return Promise.reject(failure('SEND_FAILED', 'The NATS connection is closed'));
-    return this.#nc.flush();
+    const ready = this.#durableSubscription?.ready;
+    return ready === undefined ? this.#nc.flush() : ready.then(() => this.#nc.flush());
   }
 
   close(): Promise<void> {
@@ -387,8 +420,10 @@ class NatsBus {
     this.#local.close();
     this.#errors.complete();
     const subscription = this.#subscription;
+    const durable = this.#durableSubscription;
     const nc = this.#nc;
     this.#closing = (async () => {
+      await durable?.stop();
       try {
         if (subscription !== undefined && !subscription.isClosed()) await subscription.drain();
       } catch {
@@ -413,8 +448,21 @@ class NatsBus {
 
   /** Makes the one NATS subscription, at the bus's first local subscriber. */
   #listen(): void {
-    if (this.#subscription !== undefined || this.#closed) return;
+    if (this.#subscription !== undefined || this.#durableSubscription !== undefined || this.#closed) return;
     const subject = `${this.#prefix}.>`;
+    if (this.#durable !== undefined) {
+      const durable = this.#durable.subscribe({
+        nc: this.#nc,
+        prefix: this.#prefix,
+        queue: this.#queue,
+        deliver: (on, data) =>
+          this.#closed ? Promise.reject(failure('RECEIVE_FAILED', 'closed')) : this.#accept(on, data),
+        log: (text, error) => this.#log(text, error),
+      });
+      this.#durableSubscription = durable;
+      durable.ready.catch((error: unknown) => this.#report(error as SparkChannelError));
+      return;
+    }
     const options: { queue?: string; callback: (error: Error | null, msg: NatsEventMsg) => void } = {
       callback: (error, msg) => this.#receive(error, msg),
     };
@@ -434,20 +482,35 @@ class NatsBus {
       return this.#report(failure('RECEIVE_FAILED', `The subscription to "${this.#prefix}.>" failed`, error));
     }
     let data: Uint8Array = new Uint8Array(0);
+    let subject: unknown;
     try {
       data = msg.data;
-      const subject = msg.subject;
+      subject = msg.subject;
+    } catch (thrown: unknown) {
+      return this.#report(payloadError(data, thrown)); // a message whose getters throw
+    }
+    void this.#accept(subject, data);
+  }
+
+  /**
+   * Hands the event in `data` to the local subscribers. Resolves once they all accepted it, or
+   * once it was refused and reported: never rejects, never throws.
+   */
+  #accept(subject: unknown, data: Uint8Array): Promise<void> {
+    try {
       const event = this.#read(subject, data);
       if (typeof event === 'string') {
-        return this.#report(
+        this.#report(
           new NatsPayloadError(`Event refused on "${String(subject)}": ${event}`, data, undefined),
         );
+        return RESOLVED;
       }
       const accepted = this.#local.publish(event);
-      if (accepted !== RESOLVED)
-        accepted.catch((refusal: unknown) => this.#report(payloadError(data, refusal)));
+      if (accepted === RESOLVED) return RESOLVED;
+      return accepted.catch((refusal: unknown) => this.#report(payloadError(data, refusal)));
     } catch (thrown: unknown) {
-      this.#report(payloadError(data, thrown)); // a message whose getters throw, a codec's own error
+      this.#report(payloadError(data, thrown)); // a codec's own error
+      return RESOLVED;
     }
   }
 
@@ -491,8 +554,12 @@ class NatsBus {
 
   #report(error: NatsPayloadError | SparkChannelError): void {
     if (this.#errors.observed) return this.#errors.next(error);
+    this.#log('spark-channel/nats: an event was refused', error);
+  }
+
+  #log(text: string, error: unknown): void {
     try {
-      this.#logger.error('spark-channel/nats: an event was refused', error);
+      this.#logger.error(text, error);
     } catch {
       // nowhere left to report it
     }

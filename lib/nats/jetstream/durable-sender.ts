@@ -6,12 +6,12 @@ import type { NatsConnectionLike } from '../connection.js';
 import type { DurableSender } from '../durable-commands.js';
 import { failure } from '../../internal/validate.js';
 import type { DurablePlan } from './jet-stream-commands.js';
-import { ensureStream, jetStreamOf } from './jet-stream-setup.js';
+import { ensureStream, jetStreamOf, type StreamPlan } from './jet-stream-setup.js';
 
 const ATTEMPTS = 3;
 
 /** The command stream of `plan`: work-queue retention, each command kept until a member acks it. */
-export function commandStream(plan: DurablePlan): Parameters<typeof ensureStream>[1] {
+export function commandStream(plan: DurablePlan): StreamPlan {
   return {
     name: plan.stream,
     subjects: [plan.commandSubject],
@@ -23,7 +23,6 @@ export function commandStream(plan: DurablePlan): Parameters<typeof ensureStream
 }
 
 export function openDurableSender(nc: NatsConnectionLike, plan: DurablePlan): DurableSender {
-  const js = jetStreamOf(nc);
   const stream = commandStream(plan);
   return {
     async send(message, payload) {
@@ -36,23 +35,40 @@ export function openDurableSender(nc: NatsConnectionLike, plan: DurablePlan): Du
       if (typeof msgID !== 'string' || msgID === '') {
         throw failure('SEND_FAILED', '`messageId` must return a non-empty string');
       }
-      let last: unknown;
-      for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-        try {
-          await ensureStream(nc, stream);
-          await js.publish(plan.commandSubject, payload, { msgID, timeout: plan.publishTimeoutMs });
-          return;
-        } catch (error: unknown) {
-          last = error;
-          if (nc.isClosed()) break;
-          await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
-        }
-      }
-      throw failure(
-        'SEND_FAILED',
-        `The command on "${plan.commandSubject}" was not stored by stream ${plan.stream}: ${describeThrown(last)}`,
-        last,
-      );
+      await storeOnce(nc, stream, plan.commandSubject, payload, msgID, plan.publishTimeoutMs);
     },
   };
+}
+
+/**
+ * Publishes `payload` on `subject` into `stream` (made if missing) and resolves with the
+ * stream's ack; tries again with the same message id when none came, and rejects with
+ * `SEND_FAILED` after the last attempt.
+ */
+export async function storeOnce(
+  nc: NatsConnectionLike,
+  stream: StreamPlan,
+  subject: string,
+  payload: Uint8Array,
+  msgID: string,
+  timeoutMs: number,
+): Promise<void> {
+  const js = jetStreamOf(nc);
+  let last: unknown;
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+    try {
+      await ensureStream(nc, stream);
+      await js.publish(subject, payload, { msgID, timeout: timeoutMs });
+      return;
+    } catch (error: unknown) {
+      last = error;
+      if (nc.isClosed()) break;
+      await new Promise((resolve) => setTimeout(resolve, 100 * attempt));
+    }
+  }
+  throw failure(
+    'SEND_FAILED',
+    `The message on "${subject}" was not stored by stream ${stream.name}: ${describeThrown(last)}`,
+    last,
+  );
 }

@@ -23,6 +23,8 @@ export interface StreamPlan {
   readonly storage: 'file' | 'memory';
   readonly duplicateWindowMs: number;
   readonly maxMessages: number;
+  /** How long the stream keeps a message; 0: until a limit or an ack removes it. */
+  readonly maxAgeMs?: number;
 }
 
 const ms = (value: number): number => Math.round(value * 1_000_000); // JetStream counts nanoseconds
@@ -79,6 +81,7 @@ export function ensureStream(nc: NatsConnectionLike, plan: StreamPlan): Promise<
         discard: 'new',
         max_msgs: plan.maxMessages,
         duplicate_window: ms(plan.duplicateWindowMs),
+        max_age: ms(plan.maxAgeMs ?? 0),
       });
     })();
     found.streams.set(plan.name, made);
