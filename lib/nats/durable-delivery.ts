@@ -41,7 +41,7 @@ export class DurableDelivery {
       this.#settle({ ok: false, error });
       throw error;
     }
-    if (isObservable(result)) {
+    if (isObservableSafely(result)) {
       const source = result;
       return new Observable<unknown>((subscriber) =>
         source.subscribe({
@@ -74,6 +74,14 @@ export class DurableDelivery {
     if (this.#settled) return;
     this.#settled = true;
     this.onSettled(outcome);
+  }
+}
+
+function isObservableSafely(value: unknown): value is Observable<unknown> {
+  try {
+    return isObservable(value);
+  } catch {
+    return false; // a Proxy whose get trap throws: the module server reports it as it would
   }
 }
 

@@ -17,9 +17,18 @@ type Command = { type: 'work' | 'fail' | 'block'; n: number };
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const describeNats = ensureNatsServer() ? describe : describe.skip;
 
-/** Waits until `done()` holds (a safety deadline, not a timing assertion). */
-async function until(done: () => boolean, ms = 20_000): Promise<void> {
-  for (const end = Date.now() + ms; !done() && Date.now() < end;) await sleep(20);
+/** Waits until `done()` holds (a safety deadline, not a timing assertion), running `step` between looks. */
+async function until(done: () => boolean, ms = 20_000, step?: () => Promise<void>): Promise<void> {
+  for (const end = Date.now() + ms; !done() && Date.now() < end;) {
+    await sleep(20);
+    await step?.();
+  }
+}
+
+/** How many messages the stream holds now. */
+async function storedIn(nc: NatsConnection, stream: string): Promise<number> {
+  const jsm = await jetstreamManager(nc, { timeout: 1_000 });
+  return (await jsm.streams.info(stream)).state.messages;
 }
 
 describeNats('durable commands on JetStream (real nats-server -js)', () => {
@@ -99,11 +108,18 @@ describeNats('durable commands on JetStream (real nats-server -js)', () => {
     gate.resolve();
     await until(() => new Set(seen.map((c) => c.n)).size >= 20, 40_000);
     expect(new Set(seen.map((c) => c.n))).toEqual(new Set(Array.from({ length: 20 }, (_, n) => n)));
-    // the work queue is empty once everything was acked
-    const jsm = await jetstreamManager(connections[0] as NatsConnection);
-    await until(() => false, 300);
-    const info = await jsm.streams.info(`SPARK_${on.replace(/\./g, '_')}`);
-    expect(info.state.messages).toBe(0);
+    // the work queue is empty once everything was acked (JetStream may still be coming back up)
+    let left = -1;
+    await until(
+      () => left === 0,
+      30_000,
+      async () => {
+        left = await storedIn(connections[0] as NatsConnection, `SPARK_${on.replace(/\./g, '_')}`).catch(
+          () => -1,
+        );
+      },
+    );
+    expect(left).toBe(0);
   }, 60_000);
 
   it('stores a retried send once (same Nats-Msg-Id within the duplicate window)', async () => {
@@ -167,6 +183,68 @@ describeNats('durable commands on JetStream (real nats-server -js)', () => {
       n: 7,
     });
     expect((await jsm.streams.info(stream)).state.messages).toBe(0);
+  }, 30_000);
+
+  it('a command that never settles (it stalls its member) becomes a dead letter after maxDeliver deliveries', async () => {
+    const on = subject();
+    const durable = jetStreamCommands<Command>({ ackWaitMs: 500, maxDeliver: 2, retryDelayMs: 50 });
+    const seen: Command[] = [];
+    const module = member(await open(), on, seen, durable, new Promise<void>(() => undefined));
+    const dead: DeadLetter<unknown>[] = [];
+    module.server.deadLetters$.subscribe((d) => dead.push(d));
+    await module.ready;
+    const sender = natsDispatcher<Command, unknown>(await open(), on, { durable });
+    await sender.sendCommand({ type: 'block', n: 1 });
+    await until(() => dead.length >= 1);
+    expect(dead).toEqual([
+      expect.objectContaining({
+        reason: 'policy',
+        message: { type: 'block', n: 1 },
+        error: expect.objectContaining({ code: 'TIMEOUT' }),
+      }),
+    ]);
+    module.server.stop(); // the stalled handler is cut off
+  }, 30_000);
+
+  it("shows the module server's streams with the plain commands, and its counters and drain", async () => {
+    const on = subject();
+    const durable = jetStreamCommands<Command>(options);
+    const seen: Command[] = [];
+    const module = member(await open(), on, seen, durable);
+    const settled: unknown[] = [];
+    module.server.events$.subscribe((event) => {
+      if (event.type === 'settled') settled.push(event.message);
+    });
+    const stats: number[] = [];
+    module.server.stats$.subscribe(({ handled }) => stats.push(handled));
+    await module.ready;
+    const sender = natsDispatcher<Command, unknown>(await open(), on, { durable });
+    await sender.sendCommand({ type: 'work', n: 5 });
+    await until(() => settled.length >= 1);
+    expect(settled).toEqual([{ type: 'work', n: 5 }]);
+    expect(module.server.stats().handled).toBe(1);
+    expect(module.server.isRunning).toBe(true);
+    const report = await module.server.drain(5_000);
+    expect(report.outcome).toBe('drained');
+    expect(module.server.isRunning).toBe(false);
+    await module.server[Symbol.asyncDispose]();
+    await module.server.stopped;
+  }, 30_000);
+
+  it('a member whose module stopped gives its commands back; another member handles them', async () => {
+    const on = subject();
+    const durable = jetStreamCommands<Command>(options);
+    const first: Command[] = [];
+    const stopped = member(await open(), on, first, durable);
+    await stopped.ready;
+    stopped.server.stop(); // the module is gone, the consumer still pulls
+    const sender = natsDispatcher<Command, unknown>(await open(), on, { durable });
+    for (let n = 0; n < 5; n++) await sender.sendCommand({ type: 'work', n });
+    const second: Command[] = [];
+    await member(await open(), on, second, durable).ready;
+    await until(() => new Set(second.map((c) => c.n)).size >= 5);
+    expect(new Set(second.map((c) => c.n))).toEqual(new Set([0, 1, 2, 3, 4]));
+    expect(first).toEqual([]);
   }, 30_000);
 
   it('a failed command is acked once errors$ reported it, unless retryFailed', async () => {

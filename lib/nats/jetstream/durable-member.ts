@@ -59,7 +59,7 @@ export function openDurableMember(host: DurableMemberHost, plan: DurablePlan): D
         error,
       );
     }
-    if (stopping) void messages.close();
+    if (stopping) void stopPulling();
   })();
 
   /** Moves the command to the dead-letter stream, then acks it; on failure it comes back later. */
@@ -113,11 +113,25 @@ export function openDurableMember(host: DurableMemberHost, plan: DurablePlan): D
     try {
       await host.deliver(new DurableDelivery(message, (outcome) => settle(msg, message, count, outcome)));
     } catch {
+      // The module stopped (its server was stopped, or failed for good): this member takes no
+      // more commands, and gives this one back at once for another member.
       release();
-      msg.nak(); // the module stopped: another member takes it
+      msg.nak();
+      void stopPulling();
     }
     while (inHand >= plan.prefetch && !stopping) await new Promise<void>((resolve) => (room = resolve));
   };
+
+  let closing: Promise<unknown> | undefined;
+  // A declaration, so `ready` can call it once the consumer exists (a stop may come first).
+  function stopPulling(): Promise<unknown> {
+    stopping = true;
+    room?.(); // the loop waiting for room goes on, and gives back what it takes
+    if (messages === undefined) return Promise.resolve(); // `ready` closes it once made
+    // a close that fails: the connection closed meanwhile, nothing more arrives either way
+    closing ??= messages.close().catch(() => undefined);
+    return closing;
+  }
 
   const loop = ready.then(
     async () => {
@@ -133,14 +147,7 @@ export function openDurableMember(host: DurableMemberHost, plan: DurablePlan): D
     ready,
     deadLetters$: deadLetters.asObservable(),
     async stop() {
-      if (stopping) return;
-      stopping = true;
-      room?.(); // the loop waiting for room goes on, and gives back what it takes
-      try {
-        await messages?.close();
-      } catch {
-        // the connection closed meanwhile: nothing more arrives either way
-      }
+      await stopPulling();
       await loop;
     },
   };
