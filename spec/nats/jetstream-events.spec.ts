@@ -124,12 +124,26 @@ describeNats('natsEventBus with a durable subscription (real nats-server -js)', 
       });
       expect(await codeOf(bus.publish({ type: 'Tick', n: 1 }))).toBe('SEND_FAILED');
       expect(() => bus.subscribe('Tick', { sendCommand: () => Promise.resolve() })).toThrow(/`consumer`/);
+      // a bus that can subscribe, on a server without JetStream: RECEIVE_FAILED on errors$
+      const named = natsEventBus<Events>(nc, {
+        prefix: prefix(),
+        queue: 'q',
+        durable: jetStreamEvents({ storage: 'memory', from: 'all' }),
+      });
+      const errors: unknown[] = [];
+      named.errors$.subscribe((error) => errors.push(error));
+      named.on('Tick').subscribe();
+      expect(await codeOf(named.flush())).toBe('RECEIVE_FAILED');
+      expect(errors).toEqual([expect.objectContaining({ code: 'RECEIVE_FAILED' })]);
+      await named.close();
     } finally {
       await core.stop();
     }
     expect(() => jetStreamEvents({ consumer: 'a.b' })).toThrow(/`consumer`/);
     expect(() => jetStreamEvents({ from: 'start' as never })).toThrow(/`from`/);
     expect(() => jetStreamEvents({ maxAgeMs: -1 })).toThrow(RangeError);
+    expect(() => jetStreamEvents({ storage: 'disk' as never })).toThrow(/`storage`/);
+    expect(() => jetStreamEvents({ prefetch: 0 })).toThrow(/`prefetch`/);
     expect(() =>
       natsEventBus<Events>({ subscribe() {}, publish() {} } as never, { prefix: 'x', durable: {} as never }),
     ).toThrow(/`durable`/);

@@ -270,6 +270,19 @@ describeNats('durable commands on JetStream (real nats-server -js)', () => {
     await sender.sendCommand({ type: 'work', n: 1 });
     await sender.sendCommand({ type: 'work', n: 2 });
     expect(await codeOf(sender.sendCommand({ type: 'work', n: 3 }))).toBe('SEND_FAILED');
+    // a messageId that throws, or returns no id: refused before anything is sent
+    const throwing = natsDispatcher<Command, unknown>(connections[0] as NatsConnection, on, {
+      durable: jetStreamCommands<Command>({
+        messageId: () => {
+          throw new Error('no id');
+        },
+      }),
+    });
+    expect(await codeOf(throwing.sendCommand({ type: 'work', n: 4 }))).toBe('SEND_FAILED');
+    const empty = natsDispatcher<Command, unknown>(connections[0] as NatsConnection, on, {
+      durable: jetStreamCommands<Command>({ messageId: () => '' }),
+    });
+    expect(await codeOf(empty.sendCommand({ type: 'work', n: 4 }))).toBe('SEND_FAILED');
 
     const core = await startNatsServer(); // no -js
     try {
