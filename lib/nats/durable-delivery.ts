@@ -6,8 +6,13 @@ import { isObservable, Observable } from 'rxjs';
 import type { HandlerContext, SparkGenericModuleHandler } from '../handler.js';
 import { NatsPayloadError } from './codec.js';
 
-/** How a delivery's handler settled: `ok`, or the failure (which `errors$` reports too). */
-export type DeliveryOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
+/**
+ * How a durable delivery's handler settled: `ok`, or the failure (which `errors$` reports too).
+ *
+ * @example
+ * const onSettled = (outcome: DurableOutcome): void => (outcome.ok ? msg.ack() : msg.nak());
+ */
+export type DurableOutcome = { readonly ok: true } | { readonly ok: false; readonly error: unknown };
 
 /**
  * A durable command in a member's mailbox: the decoded message (or the {@link NatsPayloadError}
@@ -25,7 +30,8 @@ export class DurableDelivery {
   constructor(
     /** The command, decoded; a {@link NatsPayloadError} when it could not be. */
     readonly message: unknown,
-    readonly onSettled: (outcome: DeliveryOutcome) => void,
+    /** Called once, when the handler settled; never for a handler a stop tore down. */
+    readonly onSettled: (outcome: DurableOutcome) => void,
   ) {}
 
   /** Runs `handler.handleCommand` on the message and reports how it settled, whatever it returned. */
@@ -70,7 +76,7 @@ export class DurableDelivery {
     return result;
   }
 
-  #settle(outcome: DeliveryOutcome): void {
+  #settle(outcome: DurableOutcome): void {
     if (this.#settled) return;
     this.#settled = true;
     this.onSettled(outcome);

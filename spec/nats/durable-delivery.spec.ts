@@ -3,7 +3,7 @@
 import { defer, Observable, of, throwError } from 'rxjs';
 import { lastValueFrom } from 'rxjs';
 
-import { type DeliveryOutcome, DurableDelivery, NatsPayloadError } from '../../lib/nats/index.js';
+import { type DurableOutcome, DurableDelivery, NatsPayloadError } from '../../lib/nats/index.js';
 
 const context = { signal: new AbortController().signal };
 const handler = (handleCommand: (m: unknown) => void | Promise<void> | Observable<unknown>) => ({
@@ -11,8 +11,8 @@ const handler = (handleCommand: (m: unknown) => void | Promise<void> | Observabl
   handleCommand,
 });
 
-function delivery(message: unknown = 'm'): { delivery: DurableDelivery; outcomes: DeliveryOutcome[] } {
-  const outcomes: DeliveryOutcome[] = [];
+function delivery(message: unknown = 'm'): { delivery: DurableDelivery; outcomes: DurableOutcome[] } {
+  const outcomes: DurableOutcome[] = [];
   return { delivery: new DurableDelivery(message, (outcome) => outcomes.push(outcome)), outcomes };
 }
 

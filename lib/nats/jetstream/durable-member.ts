@@ -10,7 +10,7 @@ import type { DeadLetter } from '../../dead-letter.js';
 import { failure } from '../../internal/validate.js';
 import { NatsPayloadError } from '../codec.js';
 import type { DurableMember, DurableMemberHost } from '../durable-commands.js';
-import { DurableDelivery, type DeliveryOutcome } from '../durable-delivery.js';
+import { DurableDelivery, type DurableOutcome } from '../durable-delivery.js';
 import { describeThrown, packError } from '../wire.js';
 import type { DurablePlan } from './jet-stream-commands.js';
 import { ensureConsumer, ensureStream, jetStreamOf } from './jet-stream-setup.js';
@@ -89,7 +89,7 @@ export function openDurableMember(host: DurableMemberHost, plan: DurablePlan): D
     deadLetters.next({ reason: 'policy', kind: 'command', message, error });
   };
 
-  const settle = (msg: JsMsg, message: unknown, count: number, outcome: DeliveryOutcome): void => {
+  const settle = (msg: JsMsg, message: unknown, count: number, outcome: DurableOutcome): void => {
     release();
     if (outcome.ok) return msg.ack();
     if (message instanceof NatsPayloadError) return void giveUp(msg, message, outcome.error);
