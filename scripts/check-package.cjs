@@ -114,7 +114,8 @@ Promise.all([dispatcher.request(21), dispatcher.sendCommand(1)])
       if (seen.has(file)) return;
       seen.add(file);
       const source = readFileSync(file, 'utf8');
-      if (/['"]@nats-io\/jetstream['"]/.test(source)) throw new Error(`${entry} reaches @nats-io/jetstream, through ${file}`);
+      if (/['"]@nats-io\/jetstream['"]/.test(source))
+        throw new Error(`${entry} reaches @nats-io/jetstream, through ${file}`);
       for (const [, spec] of source.matchAll(
         /(?:from\s*|require\(\s*|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g,
       )) {
