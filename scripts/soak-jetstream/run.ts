@@ -114,7 +114,8 @@ export async function runJetStreamSoak(options: SoakOptions): Promise<SoakReport
       (x, y) => x - y,
     );
     const alive = (name: string): boolean => children.get(name)?.exitCode === null;
-    let killed = 0;
+    let killed = 0; // kill points passed
+    let killedMembers = 0; // members really killed (at a point where both were down, none is)
     const restarts: Promise<void>[] = [];
     const killer = (async () => {
       while (killed < kills) {
@@ -129,6 +130,7 @@ export async function runJetStreamSoak(options: SoakOptions): Promise<SoakReport
         const exited = new Promise((resolve) => child.once('exit', resolve));
         child.kill('SIGKILL');
         await exited;
+        killedMembers++;
         log(`killed ${name} at ${handled} handled`);
         restarts.push(sleep(300).then(() => spawnMember(name)));
       }
@@ -170,7 +172,7 @@ export async function runJetStreamSoak(options: SoakOptions): Promise<SoakReport
       redelivered: consumer.delivered.consumer_seq - consumer.delivered.stream_seq,
       duplicates: handled - unique,
       lost: commands - unique,
-      kills: killed,
+      kills: killedMembers,
       stateExact: everyOnce && idSum === expectedSum && unique === commands,
       seconds: (performance.now() - started) / 1_000,
       pendingAfter,
