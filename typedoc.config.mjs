@@ -17,6 +17,7 @@ const config = {
     'lib/worker/index.ts',
     'lib/web-worker/index.ts',
     'lib/nats/index.ts',
+    'lib/nats/jetstream/index.ts',
     'lib/testing/index.ts',
     'lib/otel/index.ts',
     'lib/inspect/index.ts',

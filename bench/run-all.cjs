@@ -2,7 +2,9 @@
 // `npm run bench [-- args]`: the main benchmark (bench/index.ts), the worker-thread one
 // (bench/workers.ts), the cost of lifecycle events (bench/observability.ts), and the NATS round
 // trip next to a bare `nc.request` (examples/nats/round-trip.ts, against a nats-server started
-// here on a free loopback port; skipped with a message when nats-server is not installed).
+// here on a free loopback port; skipped with a message when nats-server is not installed), and
+// the command throughput of core NATS, a bare JetStream publish and durable commands
+// (bench/nats-commands.ts, against a nats-server -js it starts).
 // Fails if any of them fails.
 //
 // The arguments go to bench/index.ts as they are: it parses them with `node:util` parseArgs
@@ -97,6 +99,9 @@ async function main() {
   } finally {
     nats.kill();
   }
+  // Command throughput: core NATS, a bare JetStream publish and durable commands (it starts its
+  // own nats-server -js with a temp store; each implementation in its own child process).
+  if (runTs('bench/nats-commands.ts', quick ? ['--quick'] : []) !== 0) status = 1;
   process.exit(status);
 }
 void main();

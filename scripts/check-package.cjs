@@ -110,6 +110,25 @@ Promise.all([dispatcher.request(21), dispatcher.sendCommand(1)])
     console.log(`${entry}: ${seen.size} files, none imports @angular/* or @opentelemetry/*`);
   }
 
+  // spark-channel/nats must not load @nats-io/jetstream: only spark-channel/nats/jetstream does.
+  for (const entry of ['dist/esm/nats/index.js', 'dist/cjs/nats/index.js']) {
+    const seen = new Set();
+    const visit = (file) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const source = readFileSync(file, 'utf8');
+      if (/['"]@nats-io\/jetstream['"]/.test(source))
+        throw new Error(`${entry} reaches @nats-io/jetstream, through ${file}`);
+      for (const [, spec] of source.matchAll(
+        /(?:from\s*|require\(\s*|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g,
+      )) {
+        visit(join(dirname(file), spec));
+      }
+    };
+    visit(join(installed, entry));
+    console.log(`${entry}: ${seen.size} files, none imports @nats-io/jetstream`);
+  }
+
   // spark-channel/angular: a module provided in Angular's real injector, answered, then stopped by
   // the injector's destroy(). Angular is ESM only: from CommonJS this needs Node's require(esm).
   symlinkSync(join(root, 'node_modules', '@angular'), join(app, 'node_modules', '@angular'), 'dir');

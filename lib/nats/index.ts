@@ -14,6 +14,9 @@ export {
   type NatsRequestOptions,
 } from './nats-dispatcher.js';
 export { serveModule, type ServedModule, type ServeModuleOptions } from './serve-module.js';
+export type { DurableCommands, DurableMember, DurableMemberHost, DurableSender } from './durable-commands.js';
+export { type DurableOutcome, DurableDelivery } from './durable-delivery.js';
+export type { DurableEventHost, DurableEvents, DurableEventSubscription } from './durable-events.js';
 export {
   natsEventBus,
   type NatsEventBus,

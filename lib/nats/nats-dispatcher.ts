@@ -6,6 +6,7 @@ import type { SparkChannelError, SparkChannelErrorCode } from '../spark-channel-
 import { jsonCodec, type NatsCodec } from './codec.js';
 import type { WireTracing } from '../wire-tracing.js';
 import type { NatsConnectionLike as NatsConnection, NatsHeaders } from './connection.js';
+import type { DurableCommands } from './durable-commands.js';
 import { checkTracing, type TracedSend, traceSend } from './trace-headers.js';
 import { encodeBytes, readReply, WIRE_HEADERS } from './wire.js';
 
@@ -28,6 +29,12 @@ export interface NatsDispatcherOptions {
   tracing?: WireTracing;
   /** The client's `headers` function (`import { headers } from '@nats-io/transport-node'`), for `tracing`. */
   headers?: () => NatsHeaders;
+  /**
+   * Durable commands (`jetStreamCommands()` of `spark-channel/nats/jetstream`): `sendCommand`
+   * resolves once the stream stored the command, `SEND_FAILED` when it could not. Requests stay
+   * on core NATS. Default: none (commands at most once). See docs/nats.md.
+   */
+  durable?: DurableCommands;
 }
 
 /**
@@ -63,7 +70,10 @@ export interface NatsDispatcher<M, R> {
   request$<T extends R = R>(message: M, options?: NatsRequestOptions): Observable<T>;
   /** As `request`, never rejects. */
   requestResult<T extends R = R>(message: M, options?: NatsRequestOptions): Promise<Result<T, Error>>;
-  /** Publishes `message` as a command: resolves once handed to the connection (at most once delivery). */
+  /**
+   * Publishes `message` as a command: resolves once handed to the connection (at most once
+   * delivery); with the `durable` option, once the stream stored it (at least once).
+   */
   sendCommand(message: M): Promise<void>;
   /** Stops this client: later sends fail with `SEND_FAILED`; resolves once its requests in flight settled. The connection stays open. */
   shutdown(): Promise<void>;
@@ -100,6 +110,7 @@ export function natsDispatcher<M, R>(
   const defaultTimeout =
     options?.timeoutMs === undefined ? 30_000 : checkPositiveNumber('timeoutMs', options.timeoutMs, true);
   const traced = checkTracing(options?.tracing, options?.headers, true);
+  const durable = options?.durable?.openSender(nc, subject);
   const inFlight = new Set<Promise<unknown>>();
   let shut = false;
 
@@ -212,6 +223,15 @@ export function natsDispatcher<M, R>(
         payload = encodeBytes(codec, message);
       } catch (error: unknown) {
         return Promise.reject(error);
+      }
+      if (durable !== undefined) {
+        const stored = durable.send(message, payload);
+        const settled: Promise<unknown> = stored.then(
+          () => inFlight.delete(settled),
+          () => inFlight.delete(settled),
+        );
+        inFlight.add(settled); // shutdown waits for the stream's answer too
+        return stored;
       }
       if (traced !== undefined) return publishTraced(nc, subject, payload, traced.tracing, traced.headers);
       try {

@@ -20,6 +20,7 @@ import type { SparkChannelError } from '../spark-channel-error.js';
 import { jsonCodec, type NatsCodec, NatsPayloadError } from './codec.js';
 import type { WireTracing } from '../wire-tracing.js';
 import type { NatsHeaders, NatsSubscription } from './connection.js';
+import type { DurableEvents, DurableEventSubscription } from './durable-events.js';
 import { checkTracing, traceReceive, traceSend } from './trace-headers.js';
 import { describeThrown, encodeBytes, WIRE_HEADERS, wireMismatch } from './wire.js';
 
@@ -97,6 +98,12 @@ export interface NatsEventBusOptions {
   tracing?: WireTracing;
   /** The client's `headers` function (`import { headers } from '@nats-io/transport-node'`), for `tracing`. */
   headers?: () => NatsHeaders;
+  /**
+   * A durable subscription (`jetStreamEvents()` of `spark-channel/nats/jetstream`): events are
+   * kept in a stream and this bus's durable consumer gets every one at least once, across
+   * restarts; `publish` resolves once the stream stored the event. Default: none (at most once).
+   */
+  durable?: DurableEvents;
 }
 
 /**
@@ -276,6 +283,13 @@ export function natsEventBus<Ev extends EventMap>(
     readable('options', () => options.headers),
     true,
   );
+  const durable = readable('options', () => options.durable) as Partial<DurableEvents> | null | undefined;
+  if (
+    durable !== undefined &&
+    (typeof durable?.publish !== 'function' || typeof durable.subscribe !== 'function')
+  ) {
+    throw new TypeError(`Expected \`durable\` to be made by jetStreamEvents(), got ${describe(durable)}`);
+  }
   const replay = readable('options', () => options.replay);
   const local = createEventBus<EventMap>(replay === undefined ? undefined : { replay });
   return new NatsBus(
@@ -288,6 +302,7 @@ export function natsEventBus<Ev extends EventMap>(
     local,
     traced?.tracing,
     traced?.headers,
+    durable as DurableEvents | undefined,
   ) as unknown as NatsEventBus<Ev>;
 }
 
@@ -306,6 +321,8 @@ class NatsBus {
   readonly #headers: (() => NatsHeaders) | undefined;
   readonly #errors = new Subject<NatsPayloadError | SparkChannelError>();
   #subscription: NatsSubscription | undefined;
+  readonly #durable: DurableEvents | undefined;
+  #durableSubscription: DurableEventSubscription | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   readonly errors$ = this.#errors.asObservable();
@@ -321,7 +338,9 @@ class NatsBus {
     local: EventBus<EventMap>,
     tracing: WireTracing | undefined,
     headers: (() => NatsHeaders) | undefined,
+    durable: DurableEvents | undefined,
   ) {
+    this.#durable = durable;
     this.#nc = nc;
     this.#prefix = prefix;
     this.#queue = queue;
@@ -335,8 +354,13 @@ class NatsBus {
   }
 
   publish(event: unknown): Promise<void> {
+    let prepared: { subject: string; payload: Uint8Array };
     try {
-      this.tryPublish(event);
+      prepared = this.#prepare(event);
+      if (this.#durable !== undefined) {
+        return this.#durable.publish(this.#nc, this.#prefix, prepared.subject, prepared.payload);
+      }
+      this.#send(prepared.subject, prepared.payload);
     } catch (error: unknown) {
       return Promise.reject(error);
     }
@@ -344,6 +368,21 @@ class NatsBus {
   }
 
   tryPublish(event: unknown): void {
+    const { subject, payload } = this.#prepare(event);
+    this.#send(subject, payload); // durable too: the stream stores it, unconfirmed
+  }
+
+  #send(subject: string, payload: Uint8Array): void {
+    if (this.#tracing !== undefined) return this.#publishTraced(subject, payload, this.#tracing);
+    try {
+      this.#nc.publish(subject, payload, { headers: WIRE_HEADERS });
+    } catch (error: unknown) {
+      throw failure('SEND_FAILED', `Could not publish on "${subject}"`, error);
+    }
+  }
+
+  /** The subject and payload of `event`, or the TypeError / RangeError / SEND_FAILED it earns. */
+  #prepare(event: unknown): { subject: string; payload: Uint8Array } {
     if (typeof event !== 'object' || event === null) {
       throw new TypeError(
         `Expected \`event\` to be an object with a string \`type\`, got ${describe(event)}`,
@@ -366,14 +405,7 @@ class NatsBus {
         `Event not published: the NATS connection is ${nc.isClosed() ? 'closed' : 'draining'}`,
       );
     }
-    const payload = encodeBytes(this.#codec, event);
-    const subject = `${this.#prefix}.${type}`;
-    if (this.#tracing !== undefined) return this.#publishTraced(subject, payload, this.#tracing);
-    try {
-      nc.publish(subject, payload, { headers: WIRE_HEADERS });
-    } catch (error: unknown) {
-      throw failure('SEND_FAILED', `Could not publish on "${subject}"`, error);
-    }
+    return { subject: `${this.#prefix}.${type}`, payload: encodeBytes(this.#codec, event) };
   }
 
   /** A publish with `tracing`: its PRODUCER span lasts until the connection took the event. */
@@ -421,7 +453,8 @@ class NatsBus {
 
   flush(): Promise<void> {
     if (this.#nc.isClosed()) return Promise.reject(failure('SEND_FAILED', 'The NATS connection is closed'));
-    return this.#nc.flush();
+    const ready = this.#durableSubscription?.ready;
+    return ready === undefined ? this.#nc.flush() : ready.then(() => this.#nc.flush());
   }
 
   close(): Promise<void> {
@@ -430,8 +463,10 @@ class NatsBus {
     this.#local.close();
     this.#errors.complete();
     const subscription = this.#subscription;
+    const durable = this.#durableSubscription;
     const nc = this.#nc;
     this.#closing = (async () => {
+      await durable?.stop();
       try {
         if (subscription !== undefined && !subscription.isClosed()) await subscription.drain();
       } catch {
@@ -456,8 +491,21 @@ class NatsBus {
 
   /** Makes the one NATS subscription, at the bus's first local subscriber. */
   #listen(): void {
-    if (this.#subscription !== undefined || this.#closed) return;
+    if (this.#subscription !== undefined || this.#durableSubscription !== undefined || this.#closed) return;
     const subject = `${this.#prefix}.>`;
+    if (this.#durable !== undefined) {
+      const durable = this.#durable.subscribe({
+        nc: this.#nc,
+        prefix: this.#prefix,
+        queue: this.#queue,
+        deliver: (on, data) =>
+          this.#closed ? Promise.reject(failure('RECEIVE_FAILED', 'closed')) : this.#accept(on, data),
+        log: (text, error) => this.#log(text, error),
+      });
+      this.#durableSubscription = durable;
+      durable.ready.catch((error: unknown) => this.#report(error as SparkChannelError));
+      return;
+    }
     const options: { queue?: string; callback: (error: Error | null, msg: NatsEventMsg) => void } = {
       callback: (error, msg) => this.#receive(error, msg),
     };
@@ -477,21 +525,38 @@ class NatsBus {
       return this.#report(failure('RECEIVE_FAILED', `The subscription to "${this.#prefix}.>" failed`, error));
     }
     let data: Uint8Array = new Uint8Array(0);
+    let subject: unknown;
     try {
       data = msg.data;
-      const subject = msg.subject;
-      const event = wireMismatch(msg) ?? this.#read(subject, data);
+      subject = msg.subject;
+    } catch (thrown: unknown) {
+      return this.#report(payloadError(data, thrown)); // a message whose getters throw
+    }
+    void this.#accept(subject, data, msg);
+  }
+
+  /**
+   * Hands the event in `data` to the local subscribers. Resolves once they all accepted it, or
+   * once it was refused and reported: never rejects, never throws.
+   */
+  #accept(subject: unknown, data: Uint8Array, msg?: NatsEventMsg): Promise<void> {
+    try {
+      // A message of another wire version is refused unread (a durable delivery has no core message).
+      const event = (msg === undefined ? undefined : wireMismatch(msg)) ?? this.#read(subject, data);
       if (typeof event === 'string') {
-        return this.#report(
+        this.#report(
           new NatsPayloadError(`Event refused on "${String(subject)}": ${event}`, data, undefined),
         );
+        return RESOLVED;
       }
-      if (this.#tracing !== undefined) return this.#deliverTraced(msg, subject, event, data, this.#tracing);
+      if (this.#tracing !== undefined && msg !== undefined)
+        return this.#deliverTraced(msg, subject as string, event, data, this.#tracing);
       const accepted = this.#local.publish(event);
-      if (accepted !== RESOLVED)
-        accepted.catch((refusal: unknown) => this.#report(payloadError(data, refusal)));
+      if (accepted === RESOLVED) return RESOLVED;
+      return accepted.catch((refusal: unknown) => this.#report(payloadError(data, refusal)));
     } catch (thrown: unknown) {
-      this.#report(payloadError(data, thrown)); // a message whose getters throw, a codec's own error
+      this.#report(payloadError(data, thrown)); // a codec's own error
+      return RESOLVED;
     }
   }
 
@@ -502,7 +567,7 @@ class NatsBus {
     event: AnyEvent,
     data: Uint8Array,
     tracing: WireTracing,
-  ): void {
+  ): Promise<void> {
     const receipt = traceReceive(tracing, { system: 'nats', kind: 'event', destination: subject }, msg);
     let accepted: Promise<void>;
     try {
@@ -512,8 +577,11 @@ class NatsBus {
       receipt.done(false, thrown);
       throw thrown;
     }
-    if (accepted === RESOLVED) return receipt.done(true);
-    accepted.then(
+    if (accepted === RESOLVED) {
+      receipt.done(true);
+      return RESOLVED;
+    }
+    return accepted.then(
       () => receipt.done(true),
       (refusal: unknown) => {
         receipt.done(false, refusal);
@@ -562,8 +630,12 @@ class NatsBus {
 
   #report(error: NatsPayloadError | SparkChannelError): void {
     if (this.#errors.observed) return this.#errors.next(error);
+    this.#log('spark-channel/nats: an event was refused', error);
+  }
+
+  #log(text: string, error: unknown): void {
     try {
-      this.#logger.error('spark-channel/nats: an event was refused', error);
+      this.#logger.error(text, error);
     } catch {
       // nowhere left to report it
     }

@@ -11,6 +11,9 @@ import type {
 } from './connection.js';
 import type { WireTracing } from '../wire-tracing.js';
 import { jsonCodec, type NatsCodec, NatsPayloadError } from './codec.js';
+import type { DurableCommands, DurableMember } from './durable-commands.js';
+import { DurableDelivery } from './durable-delivery.js';
+import { durableServer } from './durable-server.js';
 import { checkTracing, traceReceive } from './trace-headers.js';
 import { describeThrown, encodeAnswer, packError, WIRE_HEADERS, wireMismatch } from './wire.js';
 
@@ -32,6 +35,12 @@ export interface ServeModuleOptions extends Omit<SpawnModuleOptions, 'key'> {
    * read only when it is given; the answer carries none.
    */
   tracing?: WireTracing;
+  /**
+   * Durable commands (`jetStreamCommands()` of `spark-channel/nats/jetstream`): the member also
+   * consumes the commands stored for the module, acking each once its handler settled.
+   * Requests stay on core NATS. Default: none (commands at most once). See docs/nats.md.
+   */
+  durable?: DurableCommands;
 }
 
 /**
@@ -45,6 +54,11 @@ export interface ServeModuleOptions extends Omit<SpawnModuleOptions, 'key'> {
 export interface ServedModule<M, E> {
   /** The local module server: `errors$` (bad payloads included, as {@link NatsPayloadError}), `stopped`. */
   readonly server: ModuleServer<M | NatsPayloadError, E>;
+  /**
+   * Resolves once the member receives: its subscription reached the server, and with `durable`
+   * its consumer pulls. Rejects with `RECEIVE_FAILED` when the durable consumer cannot be made.
+   */
+  readonly ready: Promise<void>;
   /** Drains the subscription, handles what was received, answers it, then shuts the module down. */
   stop(): Promise<void>;
 }
@@ -79,24 +93,27 @@ export function serveModule<M, R, E = Error>(
     throw new TypeError(`Expected \`subject\` to be a non-empty string, got ${describe(subject)}`);
   }
   checkOptions('options', options);
-  const { queue = subject, codec = jsonCodec, tracing, ...moduleOptions } = options ?? {};
+  const { queue = subject, codec = jsonCodec, tracing, durable, ...moduleOptions } = options ?? {};
   const traced = checkTracing(tracing, undefined, false)?.tracing;
   const logger = moduleOptions.logger ?? console;
 
-  const inner: SparkGenericModuleHandler<M | NatsPayloadError, R, E> = {
+  const inner: SparkGenericModuleHandler<M | NatsPayloadError | DurableDelivery, R, E> = {
     handleRequest(message, context: HandlerContext) {
       if (message instanceof NatsPayloadError) throw message;
-      return handler.handleRequest(message, context);
+      return handler.handleRequest(message as M, context); // a DurableDelivery is only ever a command
     },
     handleCommand(message, context: HandlerContext) {
       if (message instanceof NatsPayloadError) throw message;
+      if (message instanceof DurableDelivery) return message.run(handler, context);
       return handler.handleCommand(message, context);
     },
   };
-  const { dispatcher, server } = spawnModule<M | NatsPayloadError, R, SparkChannelCancellationToken, E>(
-    inner,
-    moduleOptions,
-  );
+  const { dispatcher, server } = spawnModule<
+    M | NatsPayloadError | DurableDelivery,
+    R,
+    SparkChannelCancellationToken,
+    E
+  >(inner, moduleOptions);
 
   const replies = new Set<Promise<void>>();
   // Everything below runs in the client's subscription callback, where a throw closes the
@@ -183,9 +200,20 @@ export function serveModule<M, R, E = Error>(
     replies.add(reply);
   };
   const subscription: Subscription = nc.subscribe(subject, { queue, callback: onMessage });
+  const member: DurableMember | undefined = durable?.openMember({
+    nc,
+    subject,
+    queue,
+    decode: (data) => decode({ data, respond: () => false }),
+    deliver: (delivery) => dispatcher.sendCommand(delivery),
+    log,
+  });
+  const ready = member?.ready ?? nc.flush();
+  ready.catch((error: unknown) => log(`spark-channel/nats: "${subject}" is not served`, error));
 
   let stopping: Promise<void> | undefined;
   const stop = async (): Promise<void> => {
+    await member?.stop(); // no more durable commands taken; those in the mailbox are handled below
     try {
       if (!subscription.isClosed()) await subscription.drain();
     } catch {
@@ -199,7 +227,14 @@ export function serveModule<M, R, E = Error>(
       // closed meanwhile: the answers are lost, as the guarantees say
     }
   };
-  return { server, stop: () => (stopping ??= stop()) };
+  return {
+    server:
+      member === undefined
+        ? (server as ModuleServer<M | NatsPayloadError, E>)
+        : durableServer<M | NatsPayloadError, E>(server, member.deadLetters$),
+    ready,
+    stop: () => (stopping ??= stop()),
+  };
 }
 
 /** The message of an `Error` (read inside a `try`), or undefined for anything else. */

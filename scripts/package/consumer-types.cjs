@@ -34,6 +34,7 @@ const peers = {
   rxjs: '7.8.0',
   '@angular/core': '21.0.0',
   '@nats-io/transport-node': '3.0.0',
+  '@nats-io/jetstream': '3.0.0',
   piscina: '5.0.0',
   '@opentelemetry/api': '1.3.0',
   '@types/node': require('../../node_modules/@types/node/package.json').version,

@@ -11,7 +11,18 @@ const { dirname, join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { AsyncSubject, lastValueFrom } = require('rxjs');
 
-const subpaths = ['', '/angular', '/worker', '/web-worker', '/nats', '/testing', '/otel', '/inspect', '/angular/testing'];
+const subpaths = [
+  '',
+  '/angular',
+  '/worker',
+  '/web-worker',
+  '/nats',
+  '/nats/jetstream',
+  '/testing',
+  '/otel',
+  '/inspect',
+  '/angular/testing',
+];
 const order = process.argv[2];
 if (order !== 'require-first' && order !== 'import-first') {
   throw new Error('usage: cross-copies.cjs require-first|import-first');

@@ -15,7 +15,7 @@ const pages = [
   ['docs/flow-control.md', 1], // one program, split by prose
   ['docs/shutdown.md', 6],
   ['docs/workers.md', 3], // worker threads; a Web Worker's main thread and worker file
-  ['docs/nats.md', 2], // serving and calling a module; the event bus
+  ['docs/nats.md', 3], // serving and calling a module; the event bus; durable commands
   ['docs/from-rust.md', 2],
   ['docs/coming-from/nestjs-cqrs.md', 2], // theirs and ours: both compile
   ['docs/coming-from/p-queue.md', 2], // theirs and ours: both compile

@@ -60,12 +60,14 @@ function accepts(port: number): Promise<boolean> {
 
 export interface RunningNats {
   readonly url: string;
+  readonly port: number;
   stop(): Promise<void>;
 }
 
-export async function startNatsServer(): Promise<RunningNats> {
-  const port = await freePort();
-  const child: ChildProcess = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port)], {
+/** `args` are extra nats-server arguments (`-js -sd <dir>`); `port` reuses one (a restart). */
+export async function startNatsServer(args: readonly string[] = [], port?: number): Promise<RunningNats> {
+  port ??= await freePort();
+  const child: ChildProcess = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), ...args], {
     stdio: 'ignore',
   });
   const deadline = Date.now() + 10_000;
@@ -78,6 +80,7 @@ export async function startNatsServer(): Promise<RunningNats> {
   }
   return {
     url: `127.0.0.1:${port}`,
+    port,
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve();

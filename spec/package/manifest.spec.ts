@@ -44,13 +44,14 @@ function floor(range: string): string {
 }
 
 describe('package.json', () => {
-  it('lists the nine entries', () => {
+  it('lists the ten entries', () => {
     expect(subpaths).toEqual([
       '.',
       './angular',
       './worker',
       './web-worker',
       './nats',
+      './nats/jetstream',
       './testing',
       './otel',
       './inspect',
