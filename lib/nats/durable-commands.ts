@@ -5,7 +5,7 @@
 import type { Observable } from 'rxjs';
 
 import type { DeadLetter } from '../dead-letter.js';
-import type { NatsConnectionLike } from './connection.js';
+import type { NatsConnectionLike, NatsHeaders } from './connection.js';
 import type { DurableDelivery } from './durable-delivery.js';
 
 /**
@@ -49,8 +49,11 @@ export interface DurableMemberHost {
   readonly subject: string;
   /** The member's queue group: the members of one group share one durable consumer. */
   readonly queue: string;
-  /** Decodes a payload as `serveModule` does for core messages. */
-  decode(data: Uint8Array): unknown;
+  /**
+   * Decodes a stored command as `serveModule` does a core message: its wire version checked from
+   * `headers`, then its payload.
+   */
+  decode(data: Uint8Array, headers: NatsHeaders | undefined): unknown;
   /** Puts a delivery into the member's module mailbox (waits while it is full); rejects once it stopped. */
   deliver(delivery: DurableDelivery): Promise<void>;
   /** Logs a failure that has nobody else to go to (never throws). */

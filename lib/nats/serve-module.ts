@@ -204,7 +204,7 @@ export function serveModule<M, R, E = Error>(
     nc,
     subject,
     queue,
-    decode: (data) => decode({ data, respond: () => false }),
+    decode: (data, headers) => decode({ data, headers, respond: () => false }),
     deliver: (delivery) => dispatcher.sendCommand(delivery),
     log,
   });

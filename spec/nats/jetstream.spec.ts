@@ -2,8 +2,8 @@
 // store in a temp folder: stored while no member runs, kept across a server restart, a retried
 // send stored once, a poison command moved to the dead-letter stream, a full stream refusing,
 // and typed errors for bad options. Member processes killed mid-command: jetstream-processes.spec.ts.
-import { jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 
 import type { DeadLetter, ModuleError, SparkGenericModuleHandler } from '../../lib/index.js';
 import { natsDispatcher, serveModule, type ServedModule } from '../../lib/nats/index.js';
@@ -183,6 +183,26 @@ describeNats('durable commands on JetStream (real nats-server -js)', () => {
       n: 7,
     });
     expect((await jsm.streams.info(stream)).state.messages).toBe(0);
+  }, 30_000);
+
+  it('a stored command of another wire version is refused unread: a dead letter, and the next one is handled', async () => {
+    const on = subject();
+    const durable = jetStreamCommands<Command>(options);
+    const seen: Command[] = [];
+    const module = member(await open(), on, seen, durable);
+    const dead: DeadLetter<unknown>[] = [];
+    module.server.deadLetters$.subscribe((d) => dead.push(d));
+    await module.ready;
+    const nc = await open();
+    const marked = headers();
+    marked.set('Spark-Channel-Wire', '2');
+    await jetstream(nc).publish(`${on}.durable`, JSON.stringify({ type: 'work', n: 1 }), { headers: marked });
+    const sender = natsDispatcher<Command, unknown>(nc, on, { durable });
+    await sender.sendCommand({ type: 'work', n: 2 });
+    await until(() => dead.length >= 1 && seen.length >= 1);
+    expect(seen).toEqual([{ type: 'work', n: 2 }]); // version 2 never reached the handler
+    expect(dead).toEqual([expect.objectContaining({ reason: 'policy', kind: 'command' })]);
+    expect(String((dead[0] as { error?: unknown }).error)).toMatch(/wire version "?2/);
   }, 30_000);
 
   it('a command that never settles (it stalls its member) becomes a dead letter after maxDeliver deliveries', async () => {

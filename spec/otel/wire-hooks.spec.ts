@@ -24,6 +24,7 @@ import {
   serveModule,
 } from '../../lib/nats/index.js';
 import { ATTR_ERROR_TYPE, ATTR_SPARK_CHANNEL_ERROR_CODE, openTelemetryWire } from '../../lib/otel/index.js';
+import { WIRE_HEADERS } from '../../lib/nats/wire.js';
 import type { WireTracing } from '../../lib/wire-tracing.js';
 import { deferred, recordingLogger } from '../support/helpers.js';
 import { useTracing } from './tracing.js';
@@ -87,7 +88,7 @@ describe('tracing on a misbehaving wire', () => {
     expect(span?.attributes[ATTR_ERROR_TYPE]).toBe('SEND_FAILED');
   });
 
-  it('sends without headers when the header factory throws', async () => {
+  it('sends with the shared wire-version headers alone when the header factory throws', async () => {
     const { nc, sent } = fake();
     const broken = (): NatsHeaders => {
       throw new Error('no headers today');
@@ -95,7 +96,10 @@ describe('tracing on a misbehaving wire', () => {
     const users = natsDispatcher(nc, 'users', { tracing: wire(), headers: broken });
     await expect(users.request({ type: 'GetData' })).resolves.toBe('answer');
     await users.sendCommand({ type: 'Touch' });
-    expect(sent.map(({ options }) => options)).toEqual([{ timeout: 30_000 }, undefined]);
+    expect(sent.map(({ options }) => options)).toEqual([
+      { timeout: 30_000, headers: WIRE_HEADERS },
+      { headers: WIRE_HEADERS },
+    ]);
   });
 
   it('writes traceparent into the header object of a request and of a command', async () => {

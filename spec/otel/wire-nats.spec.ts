@@ -10,6 +10,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 import { spawnModule, type SparkGenericModuleHandler } from '../../lib/index.js';
 import { jsonCodec, natsDispatcher, natsEventBus, serveModule } from '../../lib/nats/index.js';
+import { WIRE_HEADERS } from '../../lib/nats/wire.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_MESSAGING_DESTINATION_NAME,
@@ -297,7 +298,7 @@ describeNats('one trace across a real nats-server', () => {
       return { wrapped, calls };
     }
 
-    it('sends no header object when tracing is not configured', async () => {
+    it('sends only the shared wire-version headers when tracing is not configured', async () => {
       const [client, member] = [await open(), await open()];
       const on = subject();
       const { commanded } = await serveTraced(member, on);
@@ -306,8 +307,13 @@ describeNats('one trace across a real nats-server', () => {
       await users.request({ type: 'GetData', value: 2 });
       await users.sendCommand({ type: 'Touch' });
       await commanded;
-      expect(calls.map((args) => args.length)).toEqual([3, 2]);
-      expect(calls[0]?.[2]).toEqual({ timeout: 30_000 });
+      // No header object per message: the one frozen WIRE_HEADERS every untraced message carries.
+      expect(calls.map((args) => args.length)).toEqual([3, 3]);
+      expect(calls[0]?.[2]).toEqual({ timeout: 30_000, headers: WIRE_HEADERS });
+      expect(calls[1]?.[2]).toMatchObject({ headers: WIRE_HEADERS }); // the client adds `reply` to it
+      expect((calls[0]?.[2] as { headers: unknown }).headers).toBe(
+        (calls[1]?.[2] as { headers: unknown }).headers,
+      );
     });
 
     it('sends the message untraced when a hook throws', async () => {

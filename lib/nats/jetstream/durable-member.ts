@@ -101,7 +101,7 @@ export function openDurableMember(host: DurableMemberHost, plan: DurablePlan): D
   const take = async (msg: JsMsg): Promise<void> => {
     if (stopping) return msg.nak(); // another member takes it now, not after the ack wait
     const count = msg.info.deliveryCount;
-    const message = host.decode(msg.data);
+    const message = host.decode(msg.data, msg.headers);
     if (count > plan.maxDeliver) {
       const why = failure(
         'TIMEOUT',
