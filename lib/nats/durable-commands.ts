@@ -34,7 +34,8 @@ export interface DurableCommands {
  */
 export interface DurableSender {
   /** Stores the encoded command; rejects with `SEND_FAILED` when it could not be stored. */
-  send(message: unknown, payload: Uint8Array): Promise<void>;
+  /** `headers`: the trace context of a traced send (the client's header object), stored with it. */
+  send(message: unknown, payload: Uint8Array, headers?: NatsHeaders): Promise<void>;
 }
 
 /**
@@ -55,7 +56,7 @@ export interface DurableMemberHost {
    */
   decode(data: Uint8Array, headers: NatsHeaders | undefined): unknown;
   /** Puts a delivery into the member's module mailbox (waits while it is full); rejects once it stopped. */
-  deliver(delivery: DurableDelivery): Promise<void>;
+  deliver(delivery: DurableDelivery, headers: NatsHeaders | undefined): Promise<void>;
   /** Logs a failure that has nobody else to go to (never throws). */
   log(text: string, error: unknown): void;
 }

@@ -25,6 +25,11 @@ export type DurableOutcome = { readonly ok: true } | { readonly ok: false; reado
  * await host.deliver(delivery);
  */
 export class DurableDelivery {
+  /**
+   * The command's own `type`, when it has a string one: what the module's instrumentation (span
+   * names, `events$`) names the delivery by, as it names a core command.
+   */
+  readonly type: string | undefined;
   #settled = false;
 
   constructor(
@@ -32,7 +37,16 @@ export class DurableDelivery {
     readonly message: unknown,
     /** Called once, when the handler settled; never for a handler a stop tore down. */
     readonly onSettled: (outcome: DurableOutcome) => void,
-  ) {}
+  ) {
+    let type: unknown;
+    try {
+      type =
+        typeof message === 'object' && message !== null ? (message as { type?: unknown }).type : undefined;
+    } catch {
+      // a codec's exotic value whose `type` throws: the delivery goes unnamed
+    }
+    this.type = typeof type === 'string' ? type : undefined;
+  }
 
   /** Runs `handler.handleCommand` on the message and reports how it settled, whatever it returned. */
   run<M>(

@@ -225,7 +225,22 @@ export function natsDispatcher<M, R>(
         return Promise.reject(error);
       }
       if (durable !== undefined) {
-        const stored = durable.send(message, payload);
+        const trace =
+          traced === undefined
+            ? undefined
+            : traceSend(traced.tracing, traced.headers as () => NatsHeaders, {
+                system: 'nats',
+                kind: 'command',
+                destination: subject,
+              });
+        const stored = durable.send(message, payload, trace?.headers);
+        if (trace !== undefined) {
+          // The PRODUCER span of a durable command lasts until the stream stored it.
+          stored.then(
+            () => trace.done(true),
+            (error: unknown) => trace.done(false, error),
+          );
+        }
         const settled: Promise<unknown> = stored.then(
           () => inFlight.delete(settled),
           () => inFlight.delete(settled),

@@ -205,7 +205,24 @@ export function serveModule<M, R, E = Error>(
     subject,
     queue,
     decode: (data, headers) => decode({ data, headers, respond: () => false }),
-    deliver: (delivery) => dispatcher.sendCommand(delivery),
+    deliver: (delivery, headers) => {
+      if (traced === undefined) return dispatcher.sendCommand(delivery);
+      // As a core command: the CONSUMER span lasts until the module's mailbox took it.
+      const receipt = traceReceive(
+        traced,
+        { system: 'nats', kind: 'command', destination: subject },
+        { headers },
+      );
+      return receipt
+        .run(() => dispatcher.sendCommand(delivery))
+        .then(
+          () => receipt.done(true),
+          (refusal: unknown) => {
+            receipt.done(false, refusal);
+            throw refusal;
+          },
+        );
+    },
     log,
   });
   const ready = member?.ready ?? nc.flush();

@@ -17,6 +17,22 @@ function delivery(message: unknown = 'm'): { delivery: DurableDelivery; outcomes
 }
 
 describe('DurableDelivery', () => {
+  it("is named by its command's string type, and unnamed when there is none or reading it throws", () => {
+    const none = (): void => undefined;
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('no reads');
+        },
+      },
+    );
+    expect(new DurableDelivery({ type: 'Touch' }, none).type).toBe('Touch');
+    expect(new DurableDelivery({ type: 7 }, none).type).toBeUndefined();
+    expect(new DurableDelivery('text', none).type).toBeUndefined();
+    expect(new DurableDelivery(hostile, none).type).toBeUndefined();
+  });
+
   it('reports ok for a handler that returns nothing, and hands it the plain message', () => {
     const seen: unknown[] = [];
     const { delivery: d, outcomes } = delivery({ type: 'x' });

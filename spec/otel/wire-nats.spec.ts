@@ -10,6 +10,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 import { spawnModule, type SparkGenericModuleHandler } from '../../lib/index.js';
 import { jsonCodec, natsDispatcher, natsEventBus, serveModule } from '../../lib/nats/index.js';
+import { jetStreamCommands } from '../../lib/nats/jetstream/index.js';
 import { WIRE_HEADERS } from '../../lib/nats/wire.js';
 import {
   ATTR_ERROR_TYPE,
@@ -22,7 +23,8 @@ import {
   openTelemetryWire,
 } from '../../lib/otel/index.js';
 import type { WireTracing } from '../../lib/wire-tracing.js';
-import { ensureNatsServer, type RunningNats, startNatsServer } from '../nats/nats-server.js';
+import { type RunningJetStream, startJetStreamServer } from '../nats/jetstream-server.js';
+import { ensureNatsServer } from '../nats/nats-server.js';
 import { deferred, recordingLogger } from '../support/helpers.js';
 import { isChildOf, useTracing } from './tracing.js';
 
@@ -34,7 +36,7 @@ const describeNats = ensureNatsServer() ? describe : describe.skip;
 describeNats('one trace across a real nats-server', () => {
   const tracing = useTracing();
   const wire = (): WireTracing => openTelemetryWire({ tracer: tracing.tracer });
-  let nats: RunningNats;
+  let nats: RunningJetStream; // JetStream on: durable commands are traced too
   const connections: NatsConnection[] = [];
   const stops: (() => Promise<void>)[] = [];
   let count = 0;
@@ -48,8 +50,8 @@ describeNats('one trace across a real nats-server', () => {
 
   beforeAll(async () => {
     propagation.setGlobalPropagator(new W3CTraceContextPropagator());
-    nats = await startNatsServer();
-  });
+    nats = await startJetStreamServer();
+  }, 60_000);
   afterEach(async () => {
     await Promise.all(stops.splice(0).map((stop) => stop()));
   });
@@ -60,7 +62,12 @@ describeNats('one trace across a real nats-server', () => {
   });
 
   /** A served module whose handler opens a span of its own (`handler work`) and reports when a command ran. */
-  async function serveTraced(nc: NatsConnection, on: string, traced = true) {
+  async function serveTraced(
+    nc: NatsConnection,
+    on: string,
+    traced = true,
+    durable?: ReturnType<typeof jetStreamCommands>,
+  ) {
     const commanded = deferred<void>();
     const handler: SparkGenericModuleHandler<Message, unknown> = {
       handleRequest: (message) =>
@@ -78,9 +85,10 @@ describeNats('one trace across a real nats-server', () => {
       logger: recordingLogger(),
       instrument: openTelemetry({ name: 'users', tracer: tracing.tracer }),
       ...(traced ? { tracing: wire() } : {}),
+      ...(durable === undefined ? {} : { durable }),
     });
     stops.push(served.stop);
-    await nc.flush();
+    await served.ready;
     return { served, commanded: commanded.promise };
   }
 
@@ -161,6 +169,29 @@ describeNats('one trace across a real nats-server', () => {
     expect(served.attributes[ATTR_SPARK_CHANNEL_KIND]).toBe('command');
     expect(served.attributes[ATTR_MESSAGING_OPERATION_TYPE]).toBe('process');
   });
+
+  it('traces a durable command through its stream: PRODUCER → CONSUMER → module → handler, one trace id', async () => {
+    const [client, member] = [await open(), await open()];
+    const on = subject();
+    const durable = jetStreamCommands<Message>({ ackWaitMs: 2_000 });
+    const { commanded } = await serveTraced(member, on, true, durable);
+    const users = natsDispatcher<Message, unknown>(client, on, { tracing: wire(), headers, durable });
+
+    await users.sendCommand({ type: 'Touch' }); // resolved by the stream's ack
+    await commanded;
+    await stops.pop()?.();
+
+    const send = tracing.span(`send ${on}`);
+    const served = tracing.span(`process ${on}`);
+    const module = tracing.span('users command Touch');
+    const work = tracing.span('command work');
+    expect(sameTrace([send, served, module, work])).toBe(true);
+    expect(isChildOf(served, send)).toBe(true);
+    expect(isChildOf(module, served)).toBe(true);
+    expect(isChildOf(work, module)).toBe(true);
+    expect([send.kind, served.kind]).toEqual([SpanKind.PRODUCER, SpanKind.CONSUMER]);
+    expect(send.status.code).toBe(SpanStatusCode.UNSET);
+  }, 30_000);
 
   it('ends both wire spans of a failed request with status ERROR and error.type', async () => {
     const [client, member] = [await open(), await open()];

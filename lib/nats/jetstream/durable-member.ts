@@ -111,7 +111,10 @@ export function openDurableMember(host: DurableMemberHost, plan: DurablePlan): D
     }
     inHand++;
     try {
-      await host.deliver(new DurableDelivery(message, (outcome) => settle(msg, message, count, outcome)));
+      await host.deliver(
+        new DurableDelivery(message, (outcome) => settle(msg, message, count, outcome)),
+        msg.headers,
+      );
     } catch {
       // The module stopped (its server was stopped, or failed for good): this member takes no
       // more commands, and gives this one back at once for another member.

@@ -2,13 +2,16 @@
 // stream's ack. A send that gets no ack is tried again with the same message id, so the stream's
 // duplicate window stores it once however many attempts reached it.
 import { describeThrown } from '../wire.js';
-import type { NatsConnectionLike } from '../connection.js';
+import type { NatsConnectionLike, NatsHeaders } from '../connection.js';
 import type { DurableSender } from '../durable-commands.js';
 import { failure } from '../../internal/validate.js';
 import type { DurablePlan } from './jet-stream-commands.js';
 import { ensureStream, jetStreamOf, type StreamPlan } from './jet-stream-setup.js';
 
 const ATTEMPTS = 3;
+
+/** The client's publish options (its header type is the client's own `MsgHdrs`, which NatsHeaders describes). */
+type PublishOptions = NonNullable<Parameters<ReturnType<typeof jetStreamOf>['publish']>[2]>;
 
 /** The command stream of `plan`: work-queue retention, each command kept until a member acks it. */
 export function commandStream(plan: DurablePlan): StreamPlan {
@@ -25,7 +28,7 @@ export function commandStream(plan: DurablePlan): StreamPlan {
 export function openDurableSender(nc: NatsConnectionLike, plan: DurablePlan): DurableSender {
   const stream = commandStream(plan);
   return {
-    async send(message, payload) {
+    async send(message, payload, headers) {
       let msgID: string;
       try {
         msgID = plan.messageId === undefined ? globalThis.crypto.randomUUID() : plan.messageId(message);
@@ -35,7 +38,7 @@ export function openDurableSender(nc: NatsConnectionLike, plan: DurablePlan): Du
       if (typeof msgID !== 'string' || msgID === '') {
         throw failure('SEND_FAILED', '`messageId` must return a non-empty string');
       }
-      await storeOnce(nc, stream, plan.commandSubject, payload, msgID, plan.publishTimeoutMs);
+      await storeOnce(nc, stream, plan.commandSubject, payload, msgID, plan.publishTimeoutMs, headers);
     },
   };
 }
@@ -52,13 +55,25 @@ export async function storeOnce(
   payload: Uint8Array,
   msgID: string,
   timeoutMs: number,
+  headers?: NatsHeaders,
 ): Promise<void> {
   const js = jetStreamOf(nc);
   let last: unknown;
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     try {
       await ensureStream(nc, stream);
-      await js.publish(subject, payload, { msgID, timeout: timeoutMs });
+      // With headers (a traced send), the client adds its Nats-Msg-Id to that object.
+      await js.publish(
+        subject,
+        payload,
+        headers === undefined
+          ? { msgID, timeout: timeoutMs }
+          : {
+              msgID,
+              timeout: timeoutMs,
+              headers: headers as unknown as NonNullable<PublishOptions['headers']>,
+            },
+      );
       return;
     } catch (error: unknown) {
       last = error;

@@ -12,8 +12,7 @@ import { ShippingService } from './shipping.service';
 
 @Component({
   selector: 'app-root',
-  imports: [PingPanel, OrderFeed, LastOrder, InspectorPanel, RenderedReport, HashPanel],
-  imports: [PingPanel, OrderFeed, LastOrder, InspectorPanel, SearchBox],
+  imports: [PingPanel, OrderFeed, LastOrder, InspectorPanel, RenderedReport, HashPanel, SearchBox],
   templateUrl: './app.html',
   styleUrl: './app.css',
 })
