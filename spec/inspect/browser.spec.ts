@@ -3,7 +3,7 @@
 // by esbuild, the scenario run there), once served from Node (the scenario run here, the page
 // and its Server-Sent Events feed over HTTP). The scripted run and what the page must show:
 // spec/inspect/fixtures/scenario.ts. Screenshots land in reports/ for a person to look at.
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 
@@ -11,23 +11,19 @@ import { build } from 'esbuild';
 import { type Browser, chromium, type Page } from 'playwright-core';
 
 import { createInspector, type InspectorSnapshot } from '../../lib/inspect/index.js';
+import { ensureChromium } from '../support/chromium.js';
 import { runScenario } from './fixtures/scenario.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const root = join(__dirname, '..', '..');
 const reports = join(root, 'reports');
 
 let browser: Browser;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `No Chromium at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium)`,
-    );
-  }
+  const executablePath = ensureChromium();
   mkdirSync(reports, { recursive: true });
   browser = await chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     headless: true,
     args: [
       '--no-sandbox',
@@ -37,7 +33,7 @@ beforeAll(async () => {
       '--disable-sync',
     ],
   });
-}, 60_000);
+}, 660_000);
 
 afterAll(async () => {
   await browser?.close();
