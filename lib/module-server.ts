@@ -1,9 +1,10 @@
-// The server loop and settlement, top to bottom: channel → emission → handler → reply. Its public
-// face (stats, stats$, events$, deadLetters$, drain, stop) is internal/server/server-surface.ts;
-// every feature that watches or steers the loop (stats$, supervision, self-deadlock, lifecycle
-// events, dead letters) lives in lib/internal/server/ and meets it at a named point. This is the
-// default loop, one message at a time; `concurrency` and `key` override its feed and project
-// (internal/server/concurrent-server.ts); runModuleServer (run-module-server.ts) picks one.
+// The server loop, top to bottom: channel → emission → handler → reply. The handler call and the
+// settlement it ends in are internal/server/invoke.ts; the public face (stats, stats$, events$,
+// deadLetters$, drain, stop) is internal/server/server-surface.ts; every feature that watches or
+// steers the loop (stats$, supervision, self-deadlock, lifecycle events, dead letters) lives in
+// lib/internal/server/ and meets it at a named point. This is the default loop, one message at a
+// time; `concurrency` and `key` override its feed and project (internal/server/concurrent-server.ts);
+// runModuleServer (run-module-server.ts) picks one.
 // Per message: one Job. Per emission (a batch, or a lone message): one concatMap inner, and an
 // Observable for it only if a handler of the batch goes asynchronous (internal/server/follow.ts).
 import {
@@ -19,20 +20,13 @@ import {
 
 import type { SparkGenericModuleHandler } from './handler.js';
 import { type ChannelConsumer, portOf } from './internal/channel/channel-port.js';
-import { RESOLVED, reply } from './internal/reply.js';
-import { awaitJob, followJob, type Settler } from './internal/server/follow.js';
-import { Job } from './internal/server/job.js';
-import { givenUpOutcome, type Lifecycle } from './internal/server/lifecycle.js';
+import { RESOLVED } from './internal/reply.js';
+import { type AnyMessage, HandlerInvocation } from './internal/server/invoke.js';
+import type { Job } from './internal/server/job.js';
 import { MessageStream } from './internal/server/message-stream.js';
 import type { ServerArguments } from './internal/server/read-arguments.js';
-import { lateReply } from './internal/server/reports.js';
-import { deadlockRefusal, enter, leave } from './internal/server/self-deadlock.js';
-import { ServerSurface } from './internal/server/server-surface.js';
-import { Shape, shapeOf, swallow } from './internal/server/shape.js';
 import { isVirtualTime } from './internal/time/clock.js';
-import { failure } from './internal/validate.js';
 import type { ModuleChannel } from './module-channel.js';
-import type { SparkGenericModuleMessage } from './module-message.js';
 
 // The server types, for the files that import them with the loop.
 export type {
@@ -44,7 +38,7 @@ export type {
   ModuleServerStats,
 } from './module-server-types.js';
 
-export type AnyMessage = SparkGenericModuleMessage<unknown, unknown, unknown, unknown>;
+export type { AnyMessage } from './internal/server/invoke.js';
 /** What the loop's Subject carries: a batch (the run of messages queued at that moment), or one alone. */
 export type Emission = AnyMessage | readonly AnyMessage[];
 
@@ -52,17 +46,10 @@ export type Emission = AnyMessage | readonly AnyMessage[];
 const MAX_BATCH = 1024;
 
 /** A module server's loop: `Subject → concatMap(handle the emission) → takeUntil(stop)`. */
-export class ModuleServerLoop<M, R, E> extends ServerSurface<M, E> implements ChannelConsumer {
-  protected readonly concurrency: number;
-  protected readonly keyOf: ((message: unknown) => unknown) | undefined;
-  /** The jobs running asynchronously beyond the paused one: a stop fails them (concurrent-server.ts). */
-  protected readonly active = new Set<Job>();
+export class ModuleServerLoop<M, R, E> extends HandlerInvocation<M, R, E> implements ChannelConsumer {
   protected readonly incoming = new MessageStream<Emission>();
-  readonly #handler: SparkGenericModuleHandler<M, R, E>;
-  readonly #settler: Settler;
   readonly #stop$ = new Subject<void>();
   #loop: Subscription | undefined;
-  #calling: Job | undefined; // the job whose handler runs synchronously now (self-deadlock)
   #pumping = false;
   // The batch in hand:
   #emission: Emission | undefined; // until its last message settles
@@ -87,16 +74,7 @@ export class ModuleServerLoop<M, R, E> extends ServerSurface<M, E> implements Ch
     channel: ModuleChannel<M, R, unknown, E>,
     args: ServerArguments<M>, // checked by readArguments
   ) {
-    super(channel as ModuleChannel<M, unknown, unknown, E>, portOf(channel), args);
-    this.keyOf = args.key as ((message: unknown) => unknown) | undefined;
-    this.concurrency = args.concurrency;
-    this.#handler = handler;
-    this.#settler = {
-      finish: (job, ok, value) => this.#finish(job, ok, value),
-      cutOff: (job) => this.#cutOff(job),
-      run: (job, subscribe) => this.lifecycle.run(job.record as NonNullable<Job['record']>, subscribe),
-      log: (level, ...rest) => this.log(level, ...rest),
-    };
+    super(handler, channel, portOf(channel), args);
   }
 
   /**
@@ -139,10 +117,6 @@ export class ModuleServerLoop<M, R, E> extends ServerSurface<M, E> implements Ch
       if (this.scheduler !== undefined || isVirtualTime()) this.scheduleOnClock(this.#flush);
     }
     this.feed();
-  }
-
-  refusal(message: unknown): Error | undefined {
-    return deadlockRefusal(this, this.#calling, message, this.concurrency, this.keyOf);
   }
 
   // ── The loop: channel → emission → handler → reply ────────────────────────────────────────
@@ -215,108 +189,10 @@ export class ModuleServerLoop<M, R, E> extends ServerSurface<M, E> implements Ch
     this.feed();
   }
 
-  /**
-   * Runs one handler. Returns its job when the handler went asynchronous and is still running
-   * (followed from now on); `undefined` when it is settled: answered, failed, or stopped.
-   */
-  protected handle(message: AnyMessage): Job | undefined {
-    const job =
-      message.type === 'Request'
-        ? new Job('request', message.wrapper.message, message.wrapper, message)
-        : new Job('command', (message as { message: unknown }).message, undefined, message);
-    this.statsStream?.started();
-    let result: unknown;
-    let thrown = false;
-    const outer = enter(this);
-    const outerCalling = this.#calling;
-    this.#calling = job;
-    try {
-      const lifecycle = this.trace;
-      if (lifecycle === undefined) result = this.#call(job);
-      else {
-        const record = (job.record = lifecycle.started(message as Parameters<Lifecycle['started']>[0]));
-        result = lifecycle.run(record, () => this.#call(job));
-      }
-    } catch (error: unknown) {
-      thrown = true;
-      result = error;
-    } finally {
-      // Restored before anything is answered: a caller that reacts synchronously is no longer
-      // "inside" this handler (no false self-deadlock).
-      leave(outer);
-      this.#calling = outerCalling;
-    }
-    if (thrown) return this.#settleNow(job, false, result);
-    if (job.settled) {
-      // The handler stopped the server itself: nobody waits for its result, but a promise it
-      // returned must not become an unhandled rejection.
-      swallow(result);
-      return undefined;
-    }
-    let shape: Shape;
-    try {
-      shape = shapeOf(result);
-    } catch (error: unknown) {
-      // Probing the result threw (a Proxy, a throwing `then` getter): as Promise.resolve would,
-      // the request fails with what the probe threw.
-      return this.#settleNow(job, false, error);
-    }
-    if (shape === Shape.Value) return this.#settleNow(job, true, result);
-    this.track(job);
-    const teardown =
-      shape === Shape.Observable
-        ? followJob(this.#settler, job, result as Observable<unknown>)
-        : awaitJob(this.#settler, job, result as PromiseLike<unknown>);
-    if (!job.settled) {
-      job.teardown = teardown;
-      return job;
-    }
-    teardown?.(); // its observable answered synchronously
-    return undefined;
-  }
-
-  #call(job: Job): unknown {
-    return job.wrapper === undefined
-      ? this.#handler.handleCommand(job.message as M, job)
-      : this.#handler.handleRequest(job.message as M, job);
-  }
-
-  /** A handler that answered synchronously (or threw): settled, its slot freed, the run goes on. */
-  #settleNow(job: Job, ok: boolean, value: unknown): undefined {
-    this.#settle(job, ok, value);
-    this.#release();
-    return undefined;
-  }
-
-  /** An asynchronous handler is done: answer, free its slot, go on with the next message. */
-  #finish(job: Job, ok: boolean, value: unknown): void {
-    if (job.settled) {
-      // A stop already failed it: the answer comes too late for anyone.
-      if (job.wrapper !== undefined) lateReply(this.port, job, ok, value);
-      return;
-    }
-    this.#settle(job, ok, value);
-    this.#release();
-    job.unfollow();
-    if (!this.#driving) this.goOn(job); // settled during #handle: the batch goes on from there
-  }
-
-  /** The caller gave up while the job's observable ran: it is dropped, no reply comes. */
-  #cutOff(job: Job): void {
-    const error = failure(
-      'CANCELLED',
-      'Request cancelled while its handler ran',
-      givenUpOutcome(job.wrapper as NonNullable<Job['wrapper']>).error,
-    );
-    this.#settle(job, false, error, true);
-    this.#release();
-    job.unfollow();
-    this.goOnLater(job);
-  }
-
   /** An asynchronous job is settled: the loop goes on with the next message. */
   protected goOn(job: Job): void {
-    if (this.#paused === job) this.#resume();
+    // Settled while #drive is on the stack (inside handle): the batch goes on from there.
+    if (!this.#driving && this.#paused === job) this.#resume();
   }
 
   /**
@@ -341,24 +217,6 @@ export class ModuleServerLoop<M, R, E> extends ServerSurface<M, E> implements Ch
     this.#paused = job;
   }
 
-  /** Frees the handler slot (a stop has already zeroed the count). */
-  #release(): void {
-    if (!this.isStopped) this.running--;
-  }
-
-  // ── Settlement: once per message ──────────────────────────────────────────────────────────
-
-  /** `cutOff`: the caller gave up and the handler's observable was dropped (no reply came). */
-  #settle(job: Job, ok: boolean, value: unknown, cutOff = false): void {
-    if (job.settled) return;
-    job.settled = true;
-    job.release();
-    if (this.keyOf !== undefined) this.port.release(job.source as AnyMessage);
-    this.account(job, ok, value, cutOff);
-    if (job.wrapper !== undefined) reply(job.wrapper, ok ? { ok: true, value } : { ok: false, error: value });
-    if (!ok && this.supervision !== undefined && !this.isStopped) this.supervision.failed(job, value);
-  }
-
   // ── Stopping ──────────────────────────────────────────────────────────────────────────────
 
   protected letGo(): Iterable<Job> {
@@ -368,7 +226,7 @@ export class ModuleServerLoop<M, R, E> extends ServerSurface<M, E> implements Ch
     paused?.unfollow(); // and the paused batch's job
     this.#stop$.complete();
     // The running jobs: the asynchronous ones, and the one whose handler is stopping us right now.
-    const calling = this.#calling;
+    const calling = this.calling;
     if (calling !== undefined && !calling.settled) this.active.add(calling);
     if (paused !== undefined && !paused.settled) this.active.add(paused);
     this.#loop?.unsubscribe();
