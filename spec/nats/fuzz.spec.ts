@@ -32,6 +32,7 @@ import {
   watchEscapes,
 } from './hostile-values.js';
 import { anythingWith, ERROR_CODES } from '../support/arbitraries.js';
+import { copyTree, KEEP } from '../support/thrown.js';
 
 const numRuns = Number(process.env['FUZZ_RUNS'] ?? 1000);
 const CODES = ERROR_CODES;
@@ -107,24 +108,10 @@ const hostileLeaf = (withProxies: boolean): fc.Arbitrary<unknown> => {
 
 /** A copy of `tree` with every Hostile marker replaced by a fresh hostile value. */
 function materialize(tree: unknown): unknown {
-  if (tree instanceof Hostile)
-    return typeof tree.what === 'number' ? makers[tree.what]!() : partialProxy(tree.what);
-  if (Array.isArray(tree)) {
-    const copy: unknown[] = new Array(tree.length);
-    for (const key of Object.keys(tree)) copy[Number(key)] = materialize(tree[Number(key)]); // holes stay holes
-    return copy;
-  }
-  if (tree instanceof Map) return new Map([...tree].map(([k, v]) => [materialize(k), materialize(v)]));
-  if (tree instanceof Set) return new Set([...tree].map(materialize));
-  if (typeof tree !== 'object' || tree === null) return tree;
-  const prototype = Object.getPrototypeOf(tree) as object | null;
-  if (prototype !== Object.prototype && prototype !== null) return tree; // Date, boxed values, typed arrays
-  const copy = Object.create(prototype) as object;
-  for (const key of Object.keys(tree)) {
-    const value = materialize((tree as Record<string, unknown>)[key]);
-    Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
-  }
-  return copy;
+  return copyTree(tree, (node) => {
+    if (!(node instanceof Hostile)) return KEEP;
+    return typeof node.what === 'number' ? makers[node.what]!() : partialProxy(node.what);
+  });
 }
 
 const hostileKey = fc.oneof(

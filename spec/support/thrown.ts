@@ -144,26 +144,43 @@ export function build(spec: ErrorSpec): Error {
   return error;
 }
 
-/** A copy of `tree` with every marker replaced by a fresh hostile value or a built error. */
-export function materialize(tree: unknown): unknown {
-  if (tree instanceof Hostile) return makers[tree.index]?.();
-  if (tree instanceof ErrorSpec) return build(tree);
+/** What a `copyTree` swap returns for a node it does not replace: the node is copied as it is. */
+export const KEEP: unique symbol = Symbol('keep');
+
+/**
+ * A copy of a generated tree (arrays with their holes, Maps, Sets, plain and null-prototype
+ * objects), each node first offered to `swap`, which returns its replacement or {@link KEEP}.
+ * Shared by every fuzz that turns safe markers into hostile values per run.
+ */
+export function copyTree(tree: unknown, swap: (node: unknown) => unknown): unknown {
+  const swapped = swap(tree);
+  if (swapped !== KEEP) return swapped;
+  const copyOf = (node: unknown): unknown => copyTree(node, swap);
   if (Array.isArray(tree)) {
     const copy: unknown[] = new Array(tree.length);
-    for (const key of Object.keys(tree)) copy[Number(key)] = materialize(tree[Number(key)]); // holes stay holes
+    for (const key of Object.keys(tree)) copy[Number(key)] = copyOf(tree[Number(key)]); // holes stay holes
     return copy;
   }
-  if (tree instanceof Map) return new Map([...tree].map(([k, v]) => [materialize(k), materialize(v)]));
-  if (tree instanceof Set) return new Set([...tree].map(materialize));
+  if (tree instanceof Map) return new Map([...tree].map(([k, v]) => [copyOf(k), copyOf(v)]));
+  if (tree instanceof Set) return new Set([...tree].map(copyOf));
   if (typeof tree !== 'object' || tree === null) return tree;
   const prototype = Object.getPrototypeOf(tree) as object | null;
   if (prototype !== Object.prototype && prototype !== null) return tree; // Date, boxed values, typed arrays
   const copy = Object.create(prototype) as object;
   for (const key of Object.keys(tree)) {
-    const value = materialize((tree as Record<string, unknown>)[key]);
+    const value = copyOf((tree as Record<string, unknown>)[key]);
     Object.defineProperty(copy, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return copy;
+}
+
+/** A copy of `tree` with every marker replaced by a fresh hostile value or a built error. */
+export function materialize(tree: unknown): unknown {
+  return copyTree(tree, (node) => {
+    if (node instanceof Hostile) return makers[node.index]?.();
+    if (node instanceof ErrorSpec) return build(node);
+    return KEEP;
+  });
 }
 
 export const hostileLeaf = fc.constantFrom(...makers.map((_, i) => i)).map((i) => new Hostile(i));
