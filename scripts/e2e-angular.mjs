@@ -10,103 +10,47 @@
 // reports/angular-e2e.png (and -busy.png, mid-queue; angular-resource*.png, the search box), prints
 // `e2e: N passed, M failed` and exits non-zero on any failure.
 // Skipped, with a message saying so, only where no Chromium can be installed.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { dirname, extname, join, normalize, sep } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, URL } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const app = join(root, 'examples', 'angular');
+import {
+  app,
+  checker,
+  launchChromium,
+  prepareExample,
+  requireChromium,
+  root,
+  run,
+  serveSpa,
+  stepper,
+  until,
+} from './angular-example.mjs';
+
 const browserDist = join(app, 'dist', 'spark-channel-example', 'browser');
 const screenshot = join(root, 'reports', 'angular-e2e.png');
 const busyScreenshot = join(root, 'reports', 'angular-e2e-busy.png');
-const chromiumPath = '/usr/bin/chromium';
-const started = Date.now();
-const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
-const step = (what) => console.log(`e2e [${elapsed()}] ${what}`);
-const run = (cmd, args, cwd) =>
-  execFileSync(cmd, args, { cwd, stdio: 'inherit', env: { ...process.env, NG_CLI_ANALYTICS: 'false' } });
+const step = stepper('e2e');
 
 // 1. A browser: Debian's chromium, never a tool's own download.
-if (!existsSync(chromiumPath)) {
-  if (typeof process.getuid === 'function' && process.getuid() === 0) {
-    step('installing Debian chromium (apt-get)…');
-    try {
-      const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-      execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-      execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], { stdio: 'inherit', env });
-    } catch (error) {
-      console.error(`e2e: apt-get could not install chromium: ${error.message}`);
-    }
-  }
-  if (!existsSync(chromiumPath)) {
-    console.log(
-      `e2e: SKIPPED, no Chromium at ${chromiumPath} and none could be installed ` +
-        "(install Debian's `chromium` package, or run as root so this script can apt-get it)",
-    );
-    process.exit(0);
-  }
-}
+requireChromium('e2e', step);
 
 // 2. The library, as the app will import it, then the app with Angular's own builder.
-try {
-  step('building the library (npm run build)');
-  run('npm', ['run', 'build', '--silent'], root);
-  const appLock = join(app, 'package-lock.json');
-  const appMarker = join(app, 'node_modules', '.package-lock.json');
-  if (!existsSync(appMarker) || statSync(appLock).mtimeMs > statSync(appMarker).mtimeMs) {
-    step('installing the example app’s dependencies (npm ci in examples/angular)');
-    run('npm', ['ci', '--no-audit', '--no-fund'], app);
-  }
+prepareExample('e2e', step, () => {
   step('building the example app (ng build, @angular/build:application)');
   run('npm', ['run', 'build', '--silent'], app);
   if (!existsSync(join(browserDist, 'index.html'))) throw new Error(`no build output at ${browserDist}`);
-} catch (error) {
-  console.error(
-    `e2e: could not build the example: ${error instanceof Error ? error.message : String(error)}`,
-  );
-  console.log('e2e: 0 passed, 1 failed');
-  process.exit(1);
-}
+});
 
 // 3. Serve the build on a free loopback port; unknown paths get index.html, as a SPA host would.
-const types = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.ico': 'image/x-icon' };
-const server = createServer((request, response) => {
-  const path = normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname)).replace(
-    /^([/\\])+/,
-    '',
-  );
-  let file = join(browserDist, path);
-  if (!file.startsWith(browserDist + sep) || !existsSync(file) || statSync(file).isDirectory()) {
-    file = join(browserDist, 'index.html');
-  }
-  response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-  response.end(readFileSync(file));
-});
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const url = `http://127.0.0.1:${server.address().port}/`;
+const { server, url } = await serveSpa(browserDist);
 step(`serving ${browserDist} at ${url}`);
 
 // 4. Drive it.
-const { chromium } = await import('playwright-core');
-const results = [];
+const { check, results } = checker();
 let browser;
 try {
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
   step(`launched Chromium ${browser.version()}`);
   const page = await browser.newPage({ viewport: { width: 900, height: 720 } });
   const pageErrors = [];
@@ -121,27 +65,6 @@ try {
     handled: Number(await text('handled')),
     failed: Number(await text('failed')),
   });
-  /** Polls `read` until `ok(value)`, or fails after `ms` with the last value seen. */
-  const until = async (read, ok, ms = 5_000) => {
-    const deadline = Date.now() + ms;
-    let value;
-    for (;;) {
-      value = await read();
-      if (ok(value)) return value;
-      if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value)}`);
-      await sleep(20);
-    }
-  };
-  const check = async (name, body) => {
-    try {
-      await body();
-      results.push({ name, ok: true });
-      console.log(`  ✓ ${name}`);
-    } catch (error) {
-      results.push({ name, ok: false });
-      console.log(`  ✗ ${name}\n    ${error instanceof Error ? error.message : String(error)}`);
-    }
-  };
   const same = (actual, expected) => JSON.stringify(actual) === JSON.stringify(expected);
 
   mkdirSync(dirname(screenshot), { recursive: true });

@@ -9,17 +9,16 @@
 //     heap after full collections at render 100 and at render 1,000 within a generous bound: the
 //     modules each render creates stop with the render's application and nothing accumulates.
 // Prints the heap figures, `ssr: N passed, M failed`, and exits non-zero on any failure.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const app = join(root, 'examples', 'angular');
+import { app, checker, prepareExample, run, stepper } from './angular-example.mjs';
+
 const serverEntry = join(app, 'dist', 'ssr', 'server', 'server.mjs');
-const started = Date.now();
-const step = (what) => console.log(`ssr [${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
+const step = stepper('ssr');
 
 /** The answer the report module gives on the server, as the page shows it. */
 const REPORT = 'user123 → [1, 2, 3], answered on the server';
@@ -41,41 +40,15 @@ if (process.argv.includes('--render')) {
 }
 
 function build() {
-  const run = (cmd, args, cwd) =>
-    execFileSync(cmd, args, { cwd, stdio: 'inherit', env: { ...process.env, NG_CLI_ANALYTICS: 'false' } });
-  try {
-    step('building the library (npm run build)');
-    run('npm', ['run', 'build', '--silent'], root);
-    const appLock = join(app, 'package-lock.json');
-    const appMarker = join(app, 'node_modules', '.package-lock.json');
-    if (!existsSync(appMarker) || statSync(appLock).mtimeMs > statSync(appMarker).mtimeMs) {
-      step('installing the example app’s dependencies (npm ci in examples/angular)');
-      run('npm', ['ci', '--no-audit', '--no-fund'], app);
-    }
+  prepareExample('ssr', step, () => {
     step('building the server bundle (ng build --configuration production,ssr)');
     run('npm', ['run', 'build', '--silent', '--', '--configuration', 'production,ssr'], app);
     if (!existsSync(serverEntry)) throw new Error(`no server bundle at ${serverEntry}`);
-  } catch (error) {
-    console.error(
-      `ssr: could not build the example: ${error instanceof Error ? error.message : String(error)}`,
-    );
-    console.log('ssr: 0 passed, 1 failed');
-    process.exit(1);
-  }
+  });
 }
 
 async function render() {
-  const results = [];
-  const check = async (name, body) => {
-    try {
-      await body();
-      results.push(true);
-      console.log(`  ✓ ${name}`);
-    } catch (error) {
-      results.push(false);
-      console.log(`  ✗ ${name}\n    ${error instanceof Error ? error.message : String(error)}`);
-    }
-  };
+  const { check, results } = checker();
   const heap = async () => {
     for (let i = 0; i < 4; i++) {
       globalThis.gc();
@@ -140,7 +113,7 @@ async function render() {
   } finally {
     listener.close();
   }
-  const failed = results.filter((ok) => !ok).length;
+  const failed = results.filter((result) => !result.ok).length;
   step('done');
   console.log(`ssr: ${results.length - failed} passed, ${failed} failed`);
   process.exit(failed > 0 ? 1 : 0);

@@ -11,21 +11,24 @@
 //     which the same request changes mid-check, and Angular logs NG0100 for it.
 // Builds the library and the app (installing the app's dependencies when missing or stale), like
 // scripts/e2e-angular.mjs, whose Chromium it uses. Prints `zone: N passed, M failed`.
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { dirname, extname, join, normalize, sep } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath, URL } from 'node:url';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { URL } from 'node:url';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const app = join(root, 'examples', 'angular');
+import {
+  app,
+  checker,
+  chromiumPath,
+  launchChromium,
+  prepareExample,
+  run,
+  serveSpa,
+  stepper,
+  until,
+} from './angular-example.mjs';
+
 const dist = join(app, 'dist', 'zone', 'browser');
-const chromiumPath = '/usr/bin/chromium';
-const started = Date.now();
-const step = (what) => console.log(`zone [${((Date.now() - started) / 1000).toFixed(1)} s] ${what}`);
-const run = (cmd, args, cwd) =>
-  execFileSync(cmd, args, { cwd, stdio: 'inherit', env: { ...process.env, NG_CLI_ANALYTICS: 'false' } });
+const step = stepper('zone');
 
 if (!existsSync(chromiumPath)) {
   // scripts/e2e-angular.mjs installs Debian's chromium when it can; without one, say so.
@@ -35,83 +38,20 @@ if (!existsSync(chromiumPath)) {
   process.exit(0);
 }
 
-try {
-  step('building the library (npm run build)');
-  run('npm', ['run', 'build', '--silent'], root);
-  const appLock = join(app, 'package-lock.json');
-  const appMarker = join(app, 'node_modules', '.package-lock.json');
-  if (!existsSync(appMarker) || statSync(appLock).mtimeMs > statSync(appMarker).mtimeMs) {
-    step('installing the example app’s dependencies (npm ci in examples/angular)');
-    run('npm', ['ci', '--no-audit', '--no-fund'], app);
-  }
+prepareExample('zone', step, () => {
   step('building the zone.js app (ng build spark-channel-zone, development: ngDevMode on)');
   run('node', ['scripts/vendor-spark-channel.mjs'], app);
   run('npx', ['ng', 'build', 'spark-channel-zone'], app);
   if (!existsSync(join(dist, 'index.html'))) throw new Error(`no build output at ${dist}`);
-} catch (error) {
-  console.error(`zone: could not build the app: ${error instanceof Error ? error.message : String(error)}`);
-  console.log('zone: 0 passed, 1 failed');
-  process.exit(1);
-}
-
-const types = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.map': 'application/json',
-};
-const server = createServer((request, response) => {
-  const path = normalize(decodeURIComponent(new URL(request.url, 'http://x').pathname)).replace(
-    /^([/\\])+/,
-    '',
-  );
-  let file = join(dist, path);
-  if (!file.startsWith(dist + sep) || !existsSync(file) || statSync(file).isDirectory()) {
-    file = join(dist, 'index.html');
-  }
-  response.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
-  response.end(readFileSync(file));
 });
-await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-const url = `http://127.0.0.1:${server.address().port}/`;
+
+const { server, url } = await serveSpa(dist);
 step(`serving ${dist} at ${url}`);
 
-const { chromium } = await import('playwright-core');
-const results = [];
+const { check, results } = checker();
 let browser;
 try {
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-sync',
-    ],
-  });
-  const check = async (name, body) => {
-    try {
-      await body();
-      results.push(true);
-      console.log(`  ✓ ${name}`);
-    } catch (error) {
-      results.push(false);
-      console.log(`  ✗ ${name}\n    ${error instanceof Error ? error.message : String(error)}`);
-    }
-  };
-  /** Polls `read` until `ok(value)`, or fails after `ms` with the last value seen. */
-  const until = async (read, ok, ms = 5_000) => {
-    const deadline = Date.now() + ms;
-    let value;
-    for (;;) {
-      value = await read();
-      if (ok(value)) return value;
-      if (Date.now() > deadline) throw new Error(`timed out; last value: ${JSON.stringify(value)}`);
-      await sleep(20);
-    }
-  };
+  browser = await launchChromium();
   /** A fresh page at `path`, with its console errors and uncaught errors collected. */
   const open = async (path) => {
     const page = await browser.newPage();
@@ -187,14 +127,14 @@ try {
     await provoked.page.close();
   });
 } catch (error) {
-  results.push(false);
+  results.push({ name: 'the browser session', ok: false });
   console.error(error);
 } finally {
   await browser?.close();
   server.close();
 }
 
-const failed = results.filter((ok) => !ok).length;
+const failed = results.filter((result) => !result.ok).length;
 step('done');
 console.log(`zone: ${results.length - failed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -1,16 +1,13 @@
 // natsEventBus across real processes: two subscriber processes both get every event (fan-out),
 // two in one queue group share them (each event handled once in the group), and a hostile
 // payload is refused in each process without stopping it.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { ChildProcess } from 'node:child_process';
 
 import { natsEventBus } from '../../lib/nats/index.js';
-import { ensureNatsServer, type RunningNats, startNatsServer } from './nats-server.js';
+import { spawnFixture, useNatsProcesses } from './fixtures/processes.js';
+import { ensureNatsServer, startNatsServer } from './nats-server.js';
 
 const describeNats = ensureNatsServer() ? describe : describe.skip;
-const root = join(__dirname, '..', '..');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Events = { Tick: { n: number } };
@@ -22,16 +19,9 @@ function subscriber(
   lines: string[],
   queue?: string,
 ): ChildProcess {
-  const args = [join(__dirname, 'fixtures', 'event-subscriber.ts'), url, prefix, name];
+  const args = [url, prefix, name];
   if (queue !== undefined) args.push(queue);
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    cwd: root,
-  });
-  child.stdout
-    ?.setEncoding('utf8')
-    .on('data', (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)));
-  return child;
+  return spawnFixture('event-subscriber.ts', args, lines);
 }
 
 /** Waits until `done()` holds (a safety deadline, not a timing assertion). */
@@ -44,40 +34,27 @@ const got = (lines: string[], name: string): number[] =>
   lines.filter((line) => line.startsWith(`${name} got `)).map((line) => Number(line.slice(name.length + 5)));
 
 describeNats('natsEventBus across processes (real nats-server)', () => {
-  let nats: RunningNats;
-  let client: NatsConnection;
-  const children: ChildProcess[] = [];
-
-  beforeAll(async () => {
-    nats = await startNatsServer();
-    client = await connect({ servers: nats.url });
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    await client.close();
-    await nats.stop();
-  });
+  const suite = useNatsProcesses(startNatsServer);
 
   it('fan-out: two processes each handle every event in order; a queue group of two shares them', async () => {
     const prefix = `spec.event-processes.${process.pid}`;
     const lines: string[] = [];
     const names = ['a', 'b', 'q1', 'q2'];
-    children.push(
-      subscriber(nats.url, prefix, 'a', lines),
-      subscriber(nats.url, prefix, 'b', lines),
-      subscriber(nats.url, prefix, 'q1', lines, 'workers'),
-      subscriber(nats.url, prefix, 'q2', lines, 'workers'),
+    suite.children.push(
+      subscriber(suite.nats.url, prefix, 'a', lines),
+      subscriber(suite.nats.url, prefix, 'b', lines),
+      subscriber(suite.nats.url, prefix, 'q1', lines, 'workers'),
+      subscriber(suite.nats.url, prefix, 'q2', lines, 'workers'),
     );
     await until(() => names.every((name) => lines.includes(`${name} ready`)));
     expect(names.filter((name) => !lines.includes(`${name} ready`))).toEqual([]);
 
-    const bus = natsEventBus<Events>(client, { prefix });
+    const bus = natsEventBus<Events>(suite.client, { prefix });
     const sent = Array.from({ length: 60 }, (_, n) => n);
     for (const n of sent) await bus.publish({ type: 'Tick', n });
     // A hostile payload on the same subject, then one more event: each process refuses the first
     // (reported on its errors$) and handles the second.
-    client.publish(`${prefix}.Tick`, new TextEncoder().encode('{"type":"Tick","n":'));
+    suite.client.publish(`${prefix}.Tick`, new TextEncoder().encode('{"type":"Tick","n":'));
     await bus.publish({ type: 'Tick', n: 60 });
     const all = [...sent, 60];
     await until(
@@ -96,7 +73,7 @@ describeNats('natsEventBus across processes (real nats-server)', () => {
     expect(q1).toEqual([...q1].sort((x, y) => x - y));
     expect(q2).toEqual([...q2].sort((x, y) => x - y));
     expect(lines.filter((line) => line.endsWith('refused NatsPayloadError')).length).toBe(3); // a, b, and one of q1/q2
-    expect(children.map((child) => child.exitCode)).toEqual([null, null, null, null]);
+    expect(suite.children.map((child) => child.exitCode)).toEqual([null, null, null, null]);
     await bus.close();
   }, 60_000);
 });

@@ -1,33 +1,18 @@
 // Queue-group members in separate processes: a member process killed (SIGKILL) with requests in
 // flight fails only those requests; the surviving process takes the new work; two live member
 // processes share the load.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { ChildProcess } from 'node:child_process';
 
 import { natsDispatcher } from '../../lib/nats/index.js';
 import { codeOf } from '../support/helpers.js';
-import { ensureNatsServer, type RunningNats, startNatsServer } from './nats-server.js';
+import { spawnFixture, useNatsProcesses } from './fixtures/processes.js';
+import { ensureNatsServer, startNatsServer } from './nats-server.js';
 
 const describeNats = ensureNatsServer() ? describe : describe.skip;
-const root = join(__dirname, '..', '..');
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function member(url: string, subject: string, name: string, lines: string[]): ChildProcess {
-  // `--import tsx` keeps the member in one process (tsx's CLI forks a child a SIGKILL would miss).
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(__dirname, 'fixtures', 'member.ts'), url, subject, name],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      cwd: root,
-    },
-  );
-  child.stdout
-    ?.setEncoding('utf8')
-    .on('data', (chunk: string) => lines.push(...chunk.split('\n').filter(Boolean)));
-  return child;
+  return spawnFixture('member.ts', [url, subject, name], lines);
 }
 
 async function until(lines: string[], line: string): Promise<void> {
@@ -35,36 +20,27 @@ async function until(lines: string[], line: string): Promise<void> {
 }
 
 describeNats('spark-channel/nats across processes (real nats-server)', () => {
-  let nats: RunningNats;
-  let client: NatsConnection;
-  const children: ChildProcess[] = [];
-
-  beforeAll(async () => {
-    nats = await startNatsServer();
-    client = await connect({ servers: nats.url });
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const child of children) child.kill('SIGKILL');
-    await client.close();
-    await nats.stop();
-  });
+  const suite = useNatsProcesses(startNatsServer);
 
   it('a member process killed mid-flight fails only its requests; the other process takes new work', async () => {
     const subject = `spec.processes.${process.pid}`;
     const lines: string[] = [];
-    const a = member(nats.url, subject, 'a', lines);
-    children.push(a);
+    const a = member(suite.nats.url, subject, 'a', lines);
+    suite.children.push(a);
     await until(lines, 'a ready');
-    const dispatcher = natsDispatcher<{ type: string; ms?: number }, { member: string }>(client, subject, {
-      timeoutMs: 1_500,
-    });
+    const dispatcher = natsDispatcher<{ type: string; ms?: number }, { member: string }>(
+      suite.client,
+      subject,
+      {
+        timeoutMs: 1_500,
+      },
+    );
     const inFlight = [
       dispatcher.request({ type: 'slow', ms: 5_000 }),
       dispatcher.request({ type: 'slow', ms: 5_000 }),
     ];
     await until(lines, 'a got slow');
-    children.push(member(nats.url, subject, 'b', lines));
+    suite.children.push(member(suite.nats.url, subject, 'b', lines));
     await until(lines, 'b ready');
     const exited = new Promise((resolve) => a.once('exit', resolve));
     a.kill('SIGKILL');
@@ -76,7 +52,7 @@ describeNats('spark-channel/nats across processes (real nats-server)', () => {
     expect(after.map((r) => r.member)).toEqual(['b', 'b', 'b', 'b', 'b']);
 
     // A third member process joins: the queue group shares the load between the two processes.
-    children.push(member(nats.url, subject, 'c', lines));
+    suite.children.push(member(suite.nats.url, subject, 'c', lines));
     await until(lines, 'c ready');
     const shared = await Promise.all(Array.from({ length: 40 }, () => dispatcher.request({ type: 'echo' })));
     expect(new Set(shared.map((r) => r.member))).toEqual(new Set(['b', 'c']));
