@@ -9,8 +9,9 @@
 //   - `ApplicationRef.whenStable()` resolves once the module is idle;
 //   - the NG0100 check can fail: `?provoke-ng0100` binds the server's live count (no signal),
 //     which the same request changes mid-check, and Angular logs NG0100 for it.
-// Builds the library and the app (installing the app's dependencies when missing or stale), like
-// scripts/e2e-angular.mjs, whose Chromium it uses. Prints `zone: N passed, M failed`.
+// Builds the library and the app (installing the app's dependencies when missing or stale) and
+// finds Debian's chromium (installed when missing and we are root) as scripts/e2e-angular.mjs
+// does, through scripts/angular-example.mjs. Prints `zone: N passed, M failed`.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { URL } from 'node:url';
@@ -18,9 +19,9 @@ import { URL } from 'node:url';
 import {
   app,
   checker,
-  chromiumPath,
   launchChromium,
   prepareExample,
+  requireChromium,
   run,
   serveSpa,
   stepper,
@@ -30,13 +31,7 @@ import {
 const dist = join(app, 'dist', 'zone', 'browser');
 const step = stepper('zone');
 
-if (!existsSync(chromiumPath)) {
-  // scripts/e2e-angular.mjs installs Debian's chromium when it can; without one, say so.
-  console.log(
-    `zone: SKIPPED, no Chromium at ${chromiumPath} (run npm run test:e2e as root, or apt-get install chromium)`,
-  );
-  process.exit(0);
-}
+requireChromium('zone', step);
 
 prepareExample('zone', step, () => {
   step('building the zone.js app (ng build spark-channel-zone, development: ngDevMode on)');
