@@ -1,7 +1,8 @@
 // What the scripts that test examples/angular share (e2e-angular.mjs, test-angular-ssr.mjs,
 // test-angular-zone.mjs, test-angular-unit.mjs): the library built and the app's dependencies
 // installed before a build, Debian's Chromium (installed with apt-get when missing and we are
-// root), the SPA static server, and the check/until helpers their summaries count.
+// root), the SPA static server, and the check/until helpers their summaries count. The docs-site
+// check (check-docs-site.mjs) launches its Chromium here too.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';

@@ -11,12 +11,11 @@ import { createServer } from 'node:http';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath, URL } from 'node:url';
 
-import { chromium } from 'playwright-core';
+import { chromiumPath, launchChromium } from './angular-example.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const site = join(root, 'docs', 'api');
 const shots = join(root, 'reports', 'docs-site');
-const chromiumPath = '/usr/bin/chromium';
 
 const entries = [
   'spark-channel',
@@ -101,11 +100,7 @@ await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
 const base = `http://127.0.0.1:${server.address().port}/`;
 
 mkdirSync(shots, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: chromiumPath,
-  headless: true,
-  args: ['--no-sandbox'],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
