@@ -23,18 +23,24 @@ export type CallbackSender<V> = AsyncSubject<V>;
  * const result = await lastValueFrom(reply);
  */
 export class CallbackWrapper<T, V> {
-  readonly message: T;
-  readonly sender: CallbackSender<V>;
-  readonly #signal: AbortSignal | undefined;
+  // Declared, not class fields, and no `#`: V8 builds a subclass of a class with field
+  // initializers at about half speed (measured: 33 against 15 ns per CancellableWrapper, one per
+  // request with a timeout or a signal). Assigned once, here.
+  declare readonly message: T;
+  declare readonly sender: CallbackSender<V>;
+  // Always assigned, even when undefined: every wrapper keeps one shape (defining it only when
+  // given cost 1,600 instructions per pipelined request, measured with bench/instructions.cjs).
+  /** @internal What {@link signal} answers (a subclass may answer otherwise). */
+  declare private readonly callerSignal: AbortSignal | undefined;
 
   constructor(message: T, sender: CallbackSender<V>, signal?: AbortSignal) {
     this.message = message;
     this.sender = sender;
-    this.#signal = signal;
+    this.callerSignal = signal;
   }
 
   /** The caller's interest: once aborted, the request is never started. */
   get signal(): AbortSignal | undefined {
-    return this.#signal;
+    return this.callerSignal;
   }
 }

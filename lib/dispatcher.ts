@@ -357,17 +357,6 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
       }
     }
 
-    let startedAt = 0;
-    if (timeoutMs !== Infinity) {
-      try {
-        // Read before the send: the timeout counts from the call, though it is armed after.
-        startedAt = this.#scheduler.now();
-      } catch (error: unknown) {
-        // A foreign scheduler's now() threw: the request fails unsent.
-        deliver(settle, reject, err(error));
-        return undefined;
-      }
-    }
     const canGiveUp = timeoutMs !== Infinity || signal !== undefined || cancellable;
     const call = new RequestOneshot<M, R, E, T>(
       this.#port,
@@ -392,7 +381,10 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     }
 
     // A synchronous handler runs on this stack, so it has answered already: then no deadline
-    // and no abort listener is ever made. Only a request still pending needs them.
+    // and no abort listener is ever made, and the clock is not even read. Only a request still
+    // pending needs them. Its timeout counts from now, after the send: never earlier than the
+    // call, and later only by the send itself (microseconds) or, for a handler that started on
+    // this stack, by its synchronous part, which no timer could have interrupted anyway.
     if (call.pending) {
       try {
         if (signal !== undefined && checkSignal('signal', signal)) {
@@ -403,11 +395,11 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
           if (timeoutMs !== Infinity)
             (this.#deadlines ??= new DeadlineBuckets(this.#timeoutMs, this.#scheduler))
               .of(timeoutMs)
-              .arm(call, startedAt);
+              .arm(call, this.#scheduler.now());
           if (signal !== undefined) call.listen(signal);
         }
       } catch (error: unknown) {
-        // A foreign scheduler's schedule() threw: the request fails, and is withdrawn.
+        // A foreign scheduler's now() or schedule() threw: the request fails, and is withdrawn.
         call.giveUp(error);
       }
     }

@@ -6,6 +6,7 @@ import { getEventListeners } from 'node:events';
 import { asyncScheduler, firstValueFrom, type SchedulerLike } from 'rxjs';
 
 import {
+  type HandlerContext,
   ModuleChannel,
   runModuleServer,
   SparkChannelCancellationToken,
@@ -320,7 +321,7 @@ describe('hostile signals, continued', () => {
 });
 
 describe('a hostile scheduler', () => {
-  it('whose now() throws fails the timed request with its error, unsent', async () => {
+  it('whose now() throws fails a timed request still pending after its send with that error, and aborts its handler', async () => {
     const boom = new Error('no time');
     const scheduler = {
       now: () => {
@@ -329,24 +330,30 @@ describe('a hostile scheduler', () => {
       schedule: asyncScheduler.schedule.bind(asyncScheduler),
     } as SchedulerLike;
     const channel = new ModuleChannel<Msg, unknown>();
-    let handled = 0;
+    const aborted: unknown[] = [];
     const server = runModuleServer(
       {
-        handleRequest: (m: Msg) => {
-          handled++;
-          return m.n;
+        handleRequest: (m: Msg, context: HandlerContext) => {
+          if (m.n < 10) return m.n; // answered on the caller's stack: no deadline, no clock
+          return new Promise((resolve) => {
+            context.signal.addEventListener('abort', () => {
+              aborted.push(context.signal.reason);
+              resolve(m.n);
+            });
+          });
         },
         handleCommand: () => undefined,
       },
       channel,
     );
     const dispatcher = new SparkGenericModuleDispatcher(channel, { scheduler });
-    expect(await within(dispatcher.request({ n: 1 }, { timeoutMs: 100 }))).toEqual({ error: boom });
-    expect(await within(dispatcher.requestResult({ n: 1 }, { timeoutMs: 100 }))).toEqual({
+    expect(await within(dispatcher.request({ n: 10 }, { timeoutMs: 100 }))).toEqual({ error: boom });
+    expect(await within(dispatcher.requestResult({ n: 11 }, { timeoutMs: 100 }))).toEqual({
       value: { ok: false, error: boom },
     });
+    expect(aborted).toEqual([boom, boom]); // the running handlers heard of it
+    await expect(dispatcher.request({ n: 1 }, { timeoutMs: 100 })).resolves.toBe(1);
     await expect(dispatcher.request({ n: 2 })).resolves.toBe(2); // untimed: the clock is never read
-    expect(handled).toBe(1);
     server.stop();
   });
 });

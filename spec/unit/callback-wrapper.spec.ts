@@ -44,8 +44,13 @@ describe('CallbackWrapper', () => {
     const sender = new AsyncSubject<number>();
     const { signal } = new AbortController();
 
-    // message and sender are plain data; signal is a read-only accessor
-    expect({ ...new CallbackWrapper('m', sender, signal) }).toEqual({ message: 'm', sender });
+    // message and sender are plain data; signal is a read-only accessor over the caller's signal
+    const wrapper = new CallbackWrapper('m', sender, signal);
+    expect(Object.keys(wrapper)).toEqual(['message', 'sender', 'callerSignal']);
+    expect(Object.getOwnPropertyDescriptor(CallbackWrapper.prototype, 'signal')?.set).toBeUndefined();
+    expect(() => {
+      (wrapper as { signal: AbortSignal | undefined }).signal = undefined;
+    }).toThrow(TypeError);
     expect(new CallbackWrapper('m', sender, signal).signal).toBe(signal);
     expect(new CallbackWrapper('m', sender).signal).toBeUndefined();
   });
