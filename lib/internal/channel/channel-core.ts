@@ -57,22 +57,23 @@ export class ChannelCore extends ChannelQueue implements ChannelPort {
 
   offer(
     offered: object,
-    refused: (error: unknown) => void,
+    refusedBy: ((error: unknown) => void) | undefined,
     wait?: (accepted: Promise<void>) => void,
     trusted = false,
   ): void {
     // A raw envelope is read once, into one of our own: what is queued is what was checked.
     const message = trusted ? (offered as AnyMessage) : adopt(offered);
-    if (message instanceof TypeError) return refused(message);
+    if (message instanceof TypeError) return refusedBy?.(message);
     const refusal = this.#refusal(message);
-    if (refusal !== undefined) return refused(refusal);
+    if (refusal !== undefined) return refuse(refusedBy, message, refusal);
     if (message.type !== 'Shutdown') this.trace?.sent(message);
-    if (this.hasSpace()) return this.#admit(message, refused, trusted);
+    if (this.hasSpace()) return this.#admit(message, refusedBy, trusted);
     if (message.type === 'Shutdown') this.closed = true; // later senders are refused at once
     const waiting = new Promise<void>((resolve, reject) => {
       this.#waitForRoom({ message, trusted, resolve, reject, gone: false });
     });
-    if (wait === undefined) waiting.catch(refused);
+    if (wait === undefined)
+      waiting.catch(refusedBy ?? ((error: unknown) => refuse(undefined, message, error)));
     else wait(waiting);
   }
 
@@ -189,7 +190,7 @@ export class ChannelCore extends ChannelQueue implements ChannelPort {
     return refusal;
   }
 
-  #admit(message: AnyMessage, refused: (error: unknown) => void, trusted = false): void {
+  #admit(message: AnyMessage, refused: Refused | undefined, trusted = false): void {
     if (message.type === 'Shutdown') this.closed = true;
     if (!this.#enqueue(message, refused, trusted)) return;
     this.consumer?.wake();
@@ -211,7 +212,7 @@ export class ChannelCore extends ChannelQueue implements ChannelPort {
    * Returns false when the message was not queued: a request already given up on, or a message
    * whose key function threw (then `refused` gets that error).
    */
-  #enqueue(message: AnyMessage, refused: (error: unknown) => void, trusted: boolean): boolean {
+  #enqueue(message: AnyMessage, refused: Refused | undefined, trusted: boolean): boolean {
     if (message.type === 'Request' && canGiveUp(message.wrapper)) {
       if (isGivenUp(message.wrapper)) {
         this.#tooLate(message);
@@ -219,14 +220,14 @@ export class ChannelCore extends ChannelQueue implements ChannelPort {
       }
       const unwatchable = this.requests.watch(message, undefined, trusted);
       if (unwatchable !== undefined) {
-        refused(unwatchable);
+        refuse(refused, message, unwatchable);
         return false;
       }
     }
     try {
       this.queue.push(message);
     } catch (thrown: unknown) {
-      refused(this.#keyThrew(message, thrown));
+      refuse(refused, message, this.#keyThrew(message, thrown));
       return false;
     }
     this.size++;
@@ -287,6 +288,14 @@ export class ChannelCore extends ChannelQueue implements ChannelPort {
     if (this.waiters.count > 0) this.admitWaiters();
     this.consumer?.wake(); // also refreshes stats$
   }
+}
+
+type Refused = (error: unknown) => void;
+
+/** Tells a sender its message will never get in: through `refused`, or on a request's own oneshot. */
+function refuse(refused: Refused | undefined, message: AnyMessage, error: unknown): void {
+  if (refused !== undefined) refused(error);
+  else if (message.type === 'Request') reply(message.wrapper, err(error));
 }
 
 function sendFailed(reason = 'the channel is closed'): SparkChannelError {

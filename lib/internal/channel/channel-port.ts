@@ -25,13 +25,15 @@ export interface ChannelConsumer {
 export interface ChannelPort {
   /**
    * The one way in for `send` and the dispatcher: accepts at once when there is room, else joins
-   * the line. `refused` is called (synchronously or later) when it will never get in; `wait`
-   * receives the promise of a sender that has to wait. `trusted`: built by the dispatcher, so
-   * well-formed by construction (not adopted, and withdrawn by {@link withdraw}, not a listener).
+   * the line. `refused` is called (synchronously or later) when it will never get in; a
+   * Request may pass `undefined` instead, to be answered with the refusal on its own oneshot
+   * (a timed request thus makes no closure for it). `wait` receives the promise of a sender
+   * that has to wait. `trusted`: built by the dispatcher, so well-formed by construction (not
+   * adopted, and withdrawn by {@link withdraw}, not a listener).
    */
   offer(
     message: Envelope,
-    refused: (error: unknown) => void,
+    refused: ((error: unknown) => void) | undefined,
     wait?: (accepted: Promise<void>) => void,
     trusted?: boolean,
   ): void;

@@ -88,7 +88,8 @@ export class RequestOneshot<M, R, E, T extends R>
   }
 
   send(): void {
-    this.#port.offer(this.request, (error) => this.fail(error), undefined, true);
+    // No callback: a refusal is answered on this oneshot, as the server's answer would be.
+    this.#port.offer(this.request, undefined, undefined, true);
   }
 
   /** Settles the caller with `error` (the request was never sent). */
