@@ -9,7 +9,7 @@ import { Observable, type SchedulerLike } from 'rxjs';
 import { CallbackWrapper } from './callback-wrapper.js';
 import type { ClockOptions } from './clock-options.js';
 import { SparkChannelCancellationToken } from './cancellation-token.js';
-import { isClass, nameOf } from './internal/guard.js';
+import { type GuardCheck, isClass, nameOf } from './internal/guard.js';
 import { type ChannelPort, portOf } from './internal/channel/channel-port.js';
 import { RESOLVED } from './internal/reply.js';
 import { checkSignal, reasonOf } from './internal/signal/abort-fanout.js';
@@ -323,9 +323,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     settle: Settle<T> | ((value: T) => void),
     reject?: Reject,
   ): GivingUp | undefined {
-    let guard: ResponseGuard<R, T> | undefined;
-    let guardIsClass = false;
-    let guardName = '';
+    let guard: GuardCheck<R, T> | undefined;
     let timeoutMs = this.#timeoutMs;
     let signal: AbortSignal | undefined;
     if (options !== undefined) {
@@ -336,11 +334,8 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
         checkOptions('options', options);
         // Each option is read once: a getter cannot pass the check and then answer differently.
         const { guard: guardOption, timeoutMs: timeoutOption, signal: signalOption } = options;
-        if (guardOption !== undefined) {
-          guardIsClass = isClass(guardOption);
-          guardName = nameOf(guardOption);
-          guard = guardOption;
-        }
+        if (guardOption !== undefined)
+          guard = { guard: guardOption, isClass: isClass(guardOption), name: nameOf(guardOption) };
         if (timeoutOption !== undefined) timeoutMs = checkPositiveNumber('timeoutMs', timeoutOption, true);
         if (signalOption !== undefined) {
           aborted = checkSignal('signal', signalOption);
@@ -364,8 +359,6 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
       canGiveUp,
       timeoutMs,
       guard,
-      guardIsClass,
-      guardName,
       settle,
       reject,
     );

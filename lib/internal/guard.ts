@@ -41,13 +41,18 @@ export function nameOf(guard: unknown): string {
   return typeof name === 'string' ? name : '';
 }
 
+/** A request's guard, read once from its options (made only for a request that has one). */
+export interface GuardCheck<R, T extends R> {
+  readonly guard: ResponseGuard<R, T>;
+  /** Checked with `instanceof` ({@link isClass}), else called as a type predicate. */
+  readonly isClass: boolean;
+  /** Its name for the error message ({@link nameOf}), `''` when it has none. */
+  readonly name: string;
+}
+
 /** Applies a guard already read by {@link isClass} and {@link nameOf}; nothing it throws escapes. */
-export function checkGuard<R, T extends R>(
-  guard: ResponseGuard<R, T>,
-  guardIsClass: boolean,
-  guardName: string,
-  value: R,
-): Result<T, unknown> {
+export function checkGuard<R, T extends R>(check: GuardCheck<R, T>, value: R): Result<T, unknown> {
+  const { guard, isClass: guardIsClass, name: guardName } = check;
   const name = guardName === '' ? 'the guard' : `guard ${guardName}`;
   try {
     const passes = guardIsClass ? value instanceof guard : (guard as (response: R) => response is T)(value);

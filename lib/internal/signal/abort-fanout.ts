@@ -115,10 +115,12 @@ export function reasonOf(signal: AbortSignal): unknown {
  * @throws whatever the native `addEventListener` throws for it (nothing is left registered then).
  */
 export function join(signal: AbortSignal, member: AbortMember): AbortFanout {
-  let fanout = fanouts.get(signal);
+  // Callers mostly pass one signal to a run of requests: the last fan-out is tried first.
+  let fanout = recent?.signal === signal ? recent : fanouts.get(signal);
   if (fanout === undefined) {
     const listener = (): void => {
       fanouts.delete(signal);
+      if (recent === created) recent = undefined;
       const reason = reasonOf(signal);
       // Each is unlinked before it is told: one that leaves meanwhile is not told, and one told
       // leaves nothing to sweep.
@@ -133,6 +135,7 @@ export function join(signal: AbortSignal, member: AbortMember): AbortFanout {
     fanout = created;
     fanouts.set(signal, fanout);
   }
+  recent = fanout;
   member.abortFanout = fanout;
   member.abortNext = undefined;
   member.abortPrev = fanout.tail;
@@ -176,6 +179,8 @@ export function leave(member: AbortMember): void {
   (setTimer(sweep, 0) as { unref?: () => void }).unref?.();
 }
 
+/** The fan-out {@link join} found or made last, while it is still the one of its signal. */
+let recent: AbortFanout | undefined;
 /** The fan-outs whose last member left since the last sweep. */
 let emptied: AbortFanout[] = [];
 /** The `setTimeout` the pending sweep was scheduled with; `undefined` when none is pending. */
@@ -196,6 +201,7 @@ function dissolve(fanout: AbortFanout): void {
   const { signal } = fanout;
   if (fanouts.get(signal) !== fanout) return;
   fanouts.delete(signal);
+  if (recent === fanout) recent = undefined;
   try {
     (removeListener as Listen).call(signal, 'abort', fanout.listener);
   } catch {

@@ -1,11 +1,10 @@
 // A dispatcher request with options: reply oneshot, deadline entry and abort fan-out member in
 // one object, so a timed or cancellable request makes no closure of its own.
 import { CallbackWrapper } from '../../callback-wrapper.js';
-import type { ResponseGuard } from '../../dispatcher.js';
 import { SparkGenericModuleMessage } from '../../module-message.js';
 import { err, type Result } from '../../result.js';
 import type { ChannelPort } from '../channel/channel-port.js';
-import { checkGuard } from '../guard.js';
+import { checkGuard, type GuardCheck } from '../guard.js';
 import type { Deadlines, Timed } from '../time/deadlines.js';
 import { failure } from '../validate.js';
 import { type AbortFanout, type AbortMember, join, leave } from './abort-fanout.js';
@@ -46,9 +45,7 @@ export class RequestOneshot<M, R, E, T extends R>
   readonly request: SparkGenericModuleMessage<M, R, unknown, E>;
   readonly #port: ChannelPort;
   readonly #timeoutMs: number;
-  readonly #guard: ResponseGuard<R, T> | undefined;
-  readonly #guardIsClass: boolean;
-  readonly #guardName: string;
+  readonly #guard: GuardCheck<R, T> | undefined;
   readonly #settle: Settle<T> | ((value: T) => void);
   readonly #reject: Reject | undefined;
   abortFanout: AbortFanout | undefined = undefined;
@@ -62,9 +59,7 @@ export class RequestOneshot<M, R, E, T extends R>
     message: M,
     canGiveUp: boolean,
     timeoutMs: number,
-    guard: ResponseGuard<R, T> | undefined,
-    guardIsClass: boolean,
-    guardName: string,
+    guard: GuardCheck<R, T> | undefined,
     settle: Settle<T> | ((value: T) => void),
     reject: Reject | undefined,
   ) {
@@ -72,8 +67,6 @@ export class RequestOneshot<M, R, E, T extends R>
     this.#port = port;
     this.#timeoutMs = timeoutMs;
     this.#guard = guard;
-    this.#guardIsClass = guardIsClass;
-    this.#guardName = guardName;
     this.#settle = settle;
     this.#reject = reject;
     this.wrapper = canGiveUp
@@ -138,7 +131,7 @@ export class RequestOneshot<M, R, E, T extends R>
     } else if (!result.ok || this.#guard === undefined) {
       this.#finish(result as Result<T, unknown>);
     } else {
-      this.#finish(checkGuard(this.#guard, this.#guardIsClass, this.#guardName, result.value));
+      this.#finish(checkGuard(this.#guard, result.value));
     }
   }
 

@@ -15,10 +15,13 @@ export class DeadlineBuckets {
   #default: Deadlines | undefined;
   readonly #byDuration = new Map<number, Deadlines>();
   #lastIdle: Deadlines | undefined;
+  /** The per-request bucket looked up last: a run of requests mostly passes one `timeoutMs`. */
+  #recent: Deadlines | undefined;
   readonly #onIdle = (deadlines: Deadlines): void => {
     const last = this.#lastIdle;
     if (last !== undefined && last !== deadlines && last.idle) {
       this.#byDuration.delete(last.durationMs);
+      if (this.#recent === last) this.#recent = undefined;
       last.release();
     }
     this.#lastIdle = deadlines;
@@ -37,11 +40,13 @@ export class DeadlineBuckets {
   /** The bucket for `timeoutMs`, made on first use. */
   of(timeoutMs: number): Deadlines {
     if (timeoutMs === this.defaultMs) return (this.#default ??= new Deadlines(timeoutMs, this.scheduler));
+    const recent = this.#recent;
+    if (recent?.durationMs === timeoutMs) return recent;
     let deadlines = this.#byDuration.get(timeoutMs);
     if (deadlines === undefined) {
       deadlines = new Deadlines(timeoutMs, this.scheduler, this.#onIdle);
       this.#byDuration.set(timeoutMs, deadlines);
     }
-    return deadlines;
+    return (this.#recent = deadlines);
   }
 }
