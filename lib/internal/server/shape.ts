@@ -12,6 +12,9 @@ export const Shape = { Value: 0, Promise: 1, Observable: 2 } as const;
 export function shapeOf(result: unknown): Shape {
   if (typeof result !== 'object' && typeof result !== 'function') return Shape.Value;
   if (result === null) return Shape.Value;
+  // An `async` handler's own promise, the common case, without probing `lift`, `subscribe`
+  // and `then` (a subclass, or anything else, is probed as before).
+  if (Object.getPrototypeOf(result) === Promise.prototype) return Shape.Promise;
   if (isObservable(result)) return Shape.Observable;
   return isPromiseLike(result) ? Shape.Promise : Shape.Value;
 }
