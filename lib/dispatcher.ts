@@ -54,7 +54,11 @@ export type ResponseGuard<R, T extends R> =
 export interface RequestOptions<R, T extends R> {
   /** Checks the response; a mismatch rejects with `INVALID_RESPONSE_TYPE`. */
   guard?: ResponseGuard<R, T>;
-  /** Rejects with `TIMEOUT` after this many milliseconds; `Infinity` for none. */
+  /**
+   * Rejects with `TIMEOUT` after this many milliseconds; `Infinity` for none. Counted from the
+   * send (never earlier than the call); a handler that answers on the caller's stack is never
+   * timed, and one that starts there and then goes asynchronous is timed from that moment.
+   */
   timeoutMs?: number;
   /**
    * Aborting it rejects with `CANCELLED` (`TIMEOUT` when it timed out: `AbortSignal.timeout(ms)`);
