@@ -398,6 +398,40 @@ describe('SparkGenericModuleDispatcher', () => {
     });
   });
 
+  describe('a timed request the channel refuses', () => {
+    it('is answered on its own oneshot, at once or after waiting for room, and leaves no deadline', async () => {
+      const gate = deferred<void>();
+      const channel = new ModuleChannel<string, string>(1);
+      const server = runModuleServer(
+        {
+          handleRequest: async (m: string) => {
+            if (m === 'block') await gate.promise;
+            return m;
+          },
+          handleCommand: noCommands,
+        },
+        channel,
+      );
+      const dispatcher = new SparkGenericModuleDispatcher(channel);
+      const options = { timeoutMs: 60_000, signal: new AbortController().signal };
+      const running = dispatcher.request('block', options); // running: its slot is free again
+      const queued = dispatcher.request('queued', options); // takes the one slot
+      const waiting = dispatcher.requestResult('waiting', options); // waits for room
+      await flush();
+      expect(await isSettled(waiting)).toBe(false);
+      server.stop();
+      expect(await waiting).toEqual({
+        ok: false,
+        error: expect.objectContaining({ code: 'SEND_FAILED' }) as unknown,
+      });
+      expect(await codeOf(queued)).toBe('RECEIVE_FAILED');
+      expect(await codeOf(running)).toBe('RECEIVE_FAILED');
+      expect(await codeOf(dispatcher.request('closed', options))).toBe('SEND_FAILED');
+      expect(dispatcher[kDeadlineBuckets]).toBe(1); // the one bucket of 60 s, idle: kept as the spare
+      gate.resolve();
+    });
+  });
+
   describe('bad per-request options', () => {
     it.each([
       [{ timeoutMs: 0 }, RangeError, /`timeoutMs`/],
