@@ -1,4 +1,4 @@
-import { CallbackWrapper } from '../../callback-wrapper.js';
+import { type CallbackSender, CallbackWrapper } from '../../callback-wrapper.js';
 import { checkSignal } from './abort-fanout.js';
 
 /**
@@ -13,19 +13,26 @@ export class CancellableWrapper<T, V> extends CallbackWrapper<T, V> {
    * queued, the function that takes it out of the line while it waits for room, `undefined`
    * otherwise (not yet offered, started, or gone). Set by the channel only.
    */
-  held: (() => void) | true | undefined = undefined;
-  #controller: AbortController | undefined;
+  declare held: (() => void) | true | undefined;
+  // Declared, not a class field or `#` (one per request): see CallbackWrapper.
+  declare private controller: AbortController | undefined;
+
+  constructor(message: T, sender: CallbackSender<V>) {
+    super(message, sender);
+    this.held = undefined;
+    this.controller = undefined;
+  }
 
   override get signal(): AbortSignal {
-    return (this.#controller ??= new AbortController()).signal;
+    return (this.controller ??= new AbortController()).signal;
   }
 
   get givenUp(): boolean {
-    return this.#controller?.signal.aborted === true;
+    return this.controller?.signal.aborted === true;
   }
 
   giveUp(reason: unknown): void {
-    (this.#controller ??= new AbortController()).abort(reason);
+    (this.controller ??= new AbortController()).abort(reason);
   }
 }
 

@@ -50,8 +50,11 @@ export abstract class SettlingOneshot<V> extends AsyncSubject<V> {
 
 /** A {@link SettlingOneshot} whose outcome goes to a callback. */
 export class Oneshot<V> extends SettlingOneshot<V> {
-  constructor(private readonly onSettle: (hasValue: boolean, value: V | undefined, error?: unknown) => void) {
+  declare private readonly onSettle: (hasValue: boolean, value: V | undefined, error?: unknown) => void;
+
+  constructor(onSettle: (hasValue: boolean, value: V | undefined, error?: unknown) => void) {
     super();
+    this.onSettle = onSettle;
   }
 
   protected settled(...outcome: [hasValue: boolean, value: V | undefined, error?: unknown]): void {
@@ -76,17 +79,20 @@ function completeQuietly<V>(subject: AsyncSubject<V>): void {
  * `AsyncSubject` for anyone who subscribes.
  */
 export class PromiseOneshot<V, E> extends AsyncSubject<Result<V, E>> {
-  #result: Result<V, E> | undefined;
+  // Declared, not class fields or `#` (one per request): see SettlingOneshot.
+  declare private readonly resolve: (value: V) => void;
+  declare private readonly reject: (error: unknown) => void;
+  declare private result: Result<V, E> | undefined;
 
-  constructor(
-    private readonly resolve: (value: V) => void,
-    private readonly reject: (error: unknown) => void,
-  ) {
+  constructor(resolve: (value: V) => void, reject: (error: unknown) => void) {
     super();
+    this.resolve = resolve;
+    this.reject = reject;
+    this.result = undefined;
   }
 
   override next(result: Result<V, E>): void {
-    if (this.#result === undefined && !this.isStopped) this.#result = result;
+    if (this.result === undefined && !this.isStopped) this.result = result;
     super.next(result);
   }
 
@@ -97,7 +103,7 @@ export class PromiseOneshot<V, E> extends AsyncSubject<Result<V, E>> {
 
   override complete(): void {
     completeQuietly(this);
-    const result = this.#result;
+    const result = this.result;
     if (result === undefined)
       this.reject(failure('RECEIVE_FAILED', 'The reply oneshot completed without an answer'));
     else if (result.ok) this.resolve(result.value);

@@ -39,20 +39,22 @@ export class RequestOneshot<M, R, E, T extends R>
   extends SettlingOneshot<Result<R, E>>
   implements Timed, AbortMember
 {
-  dueAt = 0;
-  timedBy: Deadlines | undefined = undefined;
-  readonly wrapper: CallbackWrapper<M, Result<R, E>>;
-  readonly request: SparkGenericModuleMessage<M, R, unknown, E>;
-  readonly #port: ChannelPort;
-  readonly #timeoutMs: number;
-  readonly #guard: GuardCheck<R, T> | undefined;
-  readonly #settle: Settle<T> | ((value: T) => void);
-  readonly #reject: Reject | undefined;
-  abortFanout: AbortFanout | undefined = undefined;
-  abortPrev: AbortMember | undefined = undefined;
-  abortNext: AbortMember | undefined = undefined;
-  #leaveLine: (() => void) | undefined = undefined;
-  #done = false;
+  // Declared and assigned in the constructor, not class fields or `#` (one per request): V8
+  // runs field initialisers and installs a private brand as extra work per construction.
+  declare dueAt: number;
+  declare timedBy: Deadlines | undefined;
+  declare readonly wrapper: CallbackWrapper<M, Result<R, E>>;
+  declare readonly request: SparkGenericModuleMessage<M, R, unknown, E>;
+  declare private readonly port: ChannelPort;
+  declare private readonly timeoutMs: number;
+  declare private readonly guard: GuardCheck<R, T> | undefined;
+  declare private readonly settle: Settle<T> | ((value: T) => void);
+  declare private readonly reject: Reject | undefined;
+  declare abortFanout: AbortFanout | undefined;
+  declare abortPrev: AbortMember | undefined;
+  declare abortNext: AbortMember | undefined;
+  declare private leaveLine: (() => void) | undefined;
+  declare private done: boolean;
 
   constructor(
     port: ChannelPort,
@@ -64,11 +66,18 @@ export class RequestOneshot<M, R, E, T extends R>
     reject: Reject | undefined,
   ) {
     super();
-    this.#port = port;
-    this.#timeoutMs = timeoutMs;
-    this.#guard = guard;
-    this.#settle = settle;
-    this.#reject = reject;
+    this.dueAt = 0;
+    this.timedBy = undefined;
+    this.port = port;
+    this.timeoutMs = timeoutMs;
+    this.guard = guard;
+    this.settle = settle;
+    this.reject = reject;
+    this.abortFanout = undefined;
+    this.abortPrev = undefined;
+    this.abortNext = undefined;
+    this.leaveLine = undefined;
+    this.done = false;
     this.wrapper = canGiveUp
       ? new CancellableWrapper<M, Result<R, E>>(message, this)
       : new CallbackWrapper<M, Result<R, E>>(message, this);
@@ -77,22 +86,22 @@ export class RequestOneshot<M, R, E, T extends R>
 
   /** Whether the caller has not been answered yet. */
   get pending(): boolean {
-    return !this.#done;
+    return !this.done;
   }
 
   send(): void {
     // No callback: a refusal is answered on this oneshot, as the server's answer would be.
-    this.#port.offer(this.request, undefined, undefined, true);
+    this.port.offer(this.request, undefined, undefined, true);
   }
 
   /** Settles the caller with `error` (the request was never sent). */
   fail(error: unknown): void {
-    this.#finish(err(error));
+    this.finish(err(error));
   }
 
   /** The request waits for the rate limit; `leave` takes it out of the line. */
   waitInLine(leave: () => void): void {
-    this.#leaveLine = leave;
+    this.leaveLine = leave;
   }
 
   /**
@@ -105,7 +114,7 @@ export class RequestOneshot<M, R, E, T extends R>
   }
 
   onDeadline(): void {
-    this.giveUp(failure('TIMEOUT', `Request timed out after ${this.#timeoutMs} ms`));
+    this.giveUp(failure('TIMEOUT', `Request timed out after ${this.timeoutMs} ms`));
   }
 
   onAbort(reason: unknown): void {
@@ -117,30 +126,30 @@ export class RequestOneshot<M, R, E, T extends R>
    * sees it) and withdraws (a queued request never starts; a waiting one leaves the line).
    */
   giveUp(error: unknown): void {
-    if (this.#done) return;
-    this.#finish(err(error));
+    if (this.done) return;
+    this.finish(err(error));
     if (this.wrapper instanceof CancellableWrapper) this.wrapper.giveUp(error);
-    this.#port.withdraw(this.request);
+    this.port.withdraw(this.request);
   }
 
   protected settled(hasValue: boolean, result: Result<R, E> | undefined, error?: unknown): void {
-    if (this.#done) return;
+    if (this.done) return;
     /* istanbul ignore if -- the server always answers with a value; only a foreign completer could do this */
     if (!hasValue || result === undefined) {
-      this.#finish(err(failure('RECEIVE_FAILED', 'The reply oneshot completed without an answer', error)));
-    } else if (!result.ok || this.#guard === undefined) {
-      this.#finish(result as Result<T, unknown>);
+      this.finish(err(failure('RECEIVE_FAILED', 'The reply oneshot completed without an answer', error)));
+    } else if (!result.ok || this.guard === undefined) {
+      this.finish(result as Result<T, unknown>);
     } else {
-      this.#finish(checkGuard(this.#guard, result.value));
+      this.finish(checkGuard(this.guard, result.value));
     }
   }
 
-  #finish(result: Result<T, unknown>): void {
-    if (this.#done) return;
-    this.#done = true;
+  private finish(result: Result<T, unknown>): void {
+    if (this.done) return;
+    this.done = true;
     this.timedBy?.cancel(this);
     if (this.abortFanout !== undefined) leave(this);
-    this.#leaveLine?.();
-    deliver(this.#settle, this.#reject, result);
+    this.leaveLine?.();
+    deliver(this.settle, this.reject, result);
   }
 }
