@@ -1,6 +1,7 @@
 // The seam between natsEventBus and a durable transport for events: types only, so that
 // `spark-channel/nats` never loads a JetStream client. `jetStreamEvents()` from
 // `spark-channel/nats/jetstream` makes the one implementation there is.
+import type { NatsHeaders } from './connection.js';
 
 /**
  * A durable transport for events, given as the `durable` option of `natsEventBus`. Made by
@@ -11,8 +12,17 @@
  * const bus = natsEventBus<ShopEvents>(nc, { prefix: 'shop', durable });
  */
 export interface DurableEvents {
-  /** Stores an encoded event on `subject`; rejects with `SEND_FAILED` when it could not be stored. */
-  publish(nc: object, prefix: string, subject: string, payload: Uint8Array): Promise<void>;
+  /**
+   * Stores an encoded event on `subject`; rejects with `SEND_FAILED` when it could not be stored.
+   * `headers`: the trace context of a traced publish (the client's header object), stored with it.
+   */
+  publish(
+    nc: object,
+    prefix: string,
+    subject: string,
+    payload: Uint8Array,
+    headers?: NatsHeaders,
+  ): Promise<void>;
   /** Starts the bus's durable subscription to `<prefix>.>`; the bus calls it once. */
   subscribe(host: DurableEventHost): DurableEventSubscription;
 }
@@ -28,8 +38,11 @@ export interface DurableEventHost {
   readonly prefix: string;
   /** The bus's queue group, if any: the default name of its durable consumer. */
   readonly queue: string | undefined;
-  /** Hands an event to the bus's local subscribers; resolves once they all accepted it (or it was refused and reported). */
-  deliver(subject: string, data: Uint8Array): Promise<void>;
+  /**
+   * Hands an event to the bus's local subscribers; resolves once they all accepted it (or it was
+   * refused and reported). `headers`: those stored with it (its wire version, its trace context).
+   */
+  deliver(subject: string, data: Uint8Array, headers?: NatsHeaders): Promise<void>;
   /** Logs a failure that has nobody else to go to (never throws). */
   log(text: string, error: unknown): void;
 }

@@ -94,6 +94,8 @@ export interface NatsEventBusOptions {
    * Carries the publisher's trace to every receiving bus in the event's headers (`traceparent`,
    * `tracestate`): a PRODUCER span per publish, a CONSUMER span per event received, in which the
    * local subscribers run. `openTelemetryWire()` from `spark-channel/otel`; needs `headers`.
+   * With `durable`, the trace context is stored with the event: a bus that reads it later from
+   * the stream continues the publisher's trace, and the PRODUCER span lasts until it was stored.
    */
   tracing?: WireTracing;
   /** The client's `headers` function (`import { headers } from '@nats-io/transport-node'`), for `tracing`. */
@@ -357,9 +359,7 @@ class NatsBus {
     let prepared: { subject: string; payload: Uint8Array };
     try {
       prepared = this.#prepare(event);
-      if (this.#durable !== undefined) {
-        return this.#durable.publish(this.#nc, this.#prefix, prepared.subject, prepared.payload);
-      }
+      if (this.#durable !== undefined) return this.#store(this.#durable, prepared.subject, prepared.payload);
       this.#send(prepared.subject, prepared.payload);
     } catch (error: unknown) {
       return Promise.reject(error);
@@ -379,6 +379,30 @@ class NatsBus {
     } catch (error: unknown) {
       throw failure('SEND_FAILED', `Could not publish on "${subject}"`, error);
     }
+  }
+
+  /**
+   * A durable publish. With `tracing`, the trace context is stored with the event (a durable
+   * subscriber continues it, however much later it reads it) and the PRODUCER span lasts until
+   * the stream stored it.
+   */
+  #store(durable: DurableEvents, subject: string, payload: Uint8Array): Promise<void> {
+    const tracing = this.#tracing;
+    if (tracing === undefined) return durable.publish(this.#nc, this.#prefix, subject, payload);
+    const trace = traceSend(tracing, this.#headers as () => NatsHeaders, {
+      system: 'nats',
+      kind: 'event',
+      destination: subject,
+    });
+    // A publish that throws rejects instead, and its span still ends.
+    const stored = new Promise<void>((resolve) => {
+      resolve(durable.publish(this.#nc, this.#prefix, subject, payload, trace.headers));
+    });
+    stored.then(
+      () => trace.done(true),
+      (error: unknown) => trace.done(false, error),
+    );
+    return stored;
   }
 
   /** The subject and payload of `event`, or the TypeError / RangeError / SEND_FAILED it earns. */
@@ -498,8 +522,11 @@ class NatsBus {
         nc: this.#nc,
         prefix: this.#prefix,
         queue: this.#queue,
-        deliver: (on, data) =>
-          this.#closed ? Promise.reject(failure('RECEIVE_FAILED', 'closed')) : this.#accept(on, data),
+        // The stored headers: its wire version and trace context, read as a core message's.
+        deliver: (on, data, headers) =>
+          this.#closed
+            ? Promise.reject(failure('RECEIVE_FAILED', 'closed'))
+            : this.#accept(on, data, { subject: on, data, headers }),
         log: (text, error) => this.#log(text, error),
       });
       this.#durableSubscription = durable;
@@ -539,17 +566,17 @@ class NatsBus {
    * Hands the event in `data` to the local subscribers. Resolves once they all accepted it, or
    * once it was refused and reported: never rejects, never throws.
    */
-  #accept(subject: unknown, data: Uint8Array, msg?: NatsEventMsg): Promise<void> {
+  #accept(subject: unknown, data: Uint8Array, msg: NatsEventMsg): Promise<void> {
     try {
-      // A message of another wire version is refused unread (a durable delivery has no core message).
-      const event = (msg === undefined ? undefined : wireMismatch(msg)) ?? this.#read(subject, data);
+      // A message of another wire version is refused unread.
+      const event = wireMismatch(msg) ?? this.#read(subject, data);
       if (typeof event === 'string') {
         this.#report(
           new NatsPayloadError(`Event refused on "${String(subject)}": ${event}`, data, undefined),
         );
         return RESOLVED;
       }
-      if (this.#tracing !== undefined && msg !== undefined)
+      if (this.#tracing !== undefined)
         return this.#deliverTraced(msg, subject as string, event, data, this.#tracing);
       const accepted = this.#local.publish(event);
       if (accepted === RESOLVED) return RESOLVED;

@@ -4,7 +4,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 
 import { natsEventBus } from '../../lib/nats/index.js';
 import { jetStreamEvents } from '../../lib/nats/jetstream/index.js';
@@ -112,6 +113,30 @@ describeNats('natsEventBus with a durable subscription (real nats-server -js)', 
     await bus.close();
     await publisher.close();
   }, 60_000);
+
+  it('a stored event of another wire version is refused unread: on errors$, acked, and the next one delivered', async () => {
+    const on = prefix();
+    const durable = jetStreamEvents({ storage: 'memory', from: 'all', ackWaitMs: 1_000 });
+    const bus = natsEventBus<Events>(await open(), { prefix: on, queue: 'audit', durable });
+    const seen: number[] = [];
+    const errors: unknown[] = [];
+    bus.on('Tick').subscribe(({ n }) => seen.push(n));
+    bus.errors$.subscribe((error) => errors.push(error));
+    await bus.flush();
+    const nc = await open();
+    const marked = headers();
+    marked.set('Spark-Channel-Wire', '2');
+    await jetstream(nc).publish(`${on}.Tick`, JSON.stringify({ type: 'Tick', n: 1 }), { headers: marked });
+    const publisher = natsEventBus<Events>(nc, { prefix: on, durable });
+    await publisher.publish({ type: 'Tick', n: 2 });
+    await until(() => seen.length >= 1 && errors.length >= 1);
+    await sleep(1_500); // past ackWaitMs: a refused event is acked, never delivered again
+    expect(seen).toEqual([2]); // version 2 never reached a subscriber
+    expect(errors).toHaveLength(1);
+    expect(String(errors[0])).toMatch(/wire version "?2/);
+    await bus.close();
+    await publisher.close();
+  }, 30_000);
 
   it('publish rejects with SEND_FAILED where no stream can store it; bad options are typed errors', async () => {
     const core = await startNatsServer(); // no -js

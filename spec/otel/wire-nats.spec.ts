@@ -10,7 +10,7 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
 import { spawnModule, type SparkGenericModuleHandler } from '../../lib/index.js';
 import { jsonCodec, natsDispatcher, natsEventBus, serveModule } from '../../lib/nats/index.js';
-import { jetStreamCommands } from '../../lib/nats/jetstream/index.js';
+import { jetStreamCommands, jetStreamEvents } from '../../lib/nats/jetstream/index.js';
 import { WIRE_HEADERS } from '../../lib/nats/wire.js';
 import {
   ATTR_ERROR_TYPE,
@@ -24,7 +24,7 @@ import {
 } from '../../lib/otel/index.js';
 import type { WireTracing } from '../../lib/wire-tracing.js';
 import { type RunningJetStream, startJetStreamServer } from '../nats/jetstream-server.js';
-import { ensureNatsServer } from '../nats/nats-server.js';
+import { ensureNatsServer, startNatsServer } from '../nats/nats-server.js';
 import { deferred, recordingLogger } from '../support/helpers.js';
 import { isChildOf, useTracing } from './tracing.js';
 
@@ -250,6 +250,58 @@ describeNats('one trace across a real nats-server', () => {
     expect(isChildOf(module, served)).toBe(true);
     expect(served.attributes[ATTR_SPARK_CHANNEL_KIND]).toBe('event');
   });
+
+  it('stores the trace with a durable event: a subscriber that reads it later, from the stream, continues it', async () => {
+    const [publisherNc, receiverNc] = [await open(), await open()];
+    const prefix = subject();
+    const received = deferred<void>();
+    const stock = spawnModule<{ type: string }, unknown>(
+      { handleRequest: () => undefined, handleCommand: () => received.resolve() },
+      { instrument: openTelemetry({ name: 'stock', tracer: tracing.tracer }) },
+    );
+    const durable = jetStreamEvents({ consumer: 'stock', from: 'all', storage: 'memory' });
+    const publisher = natsEventBus<ShopEvents>(publisherNc, { prefix, tracing: wire(), headers, durable });
+    stops.push(() => publisher.close());
+
+    await publisher.publish({ type: 'OrderPlaced', orderId: 'o-1' }); // stored; nobody subscribed yet
+    const send = tracing.span(`send ${prefix}.OrderPlaced`); // ended once the stream stored it
+    expect(send.kind).toBe(SpanKind.PRODUCER);
+    expect(send.status.code).toBe(SpanStatusCode.UNSET);
+
+    const receiver = natsEventBus<ShopEvents>(receiverNc, { prefix, tracing: wire(), headers, durable });
+    stops.push(() => receiver.close());
+    receiver.subscribe('OrderPlaced', stock.dispatcher);
+    await received.promise;
+    await stock.dispatcher.shutdown();
+
+    const served = tracing.span(`process ${prefix}.OrderPlaced`);
+    const module = tracing.span('stock command OrderPlaced');
+    expect(served.kind).toBe(SpanKind.CONSUMER);
+    expect(sameTrace([send, served, module])).toBe(true);
+    expect(isChildOf(served, send)).toBe(true);
+    expect(isChildOf(module, served)).toBe(true);
+    expect(served.attributes[ATTR_SPARK_CHANNEL_KIND]).toBe('event');
+  }, 30_000);
+
+  it('ends the PRODUCER span of a durable event no stream stored with SEND_FAILED', async () => {
+    const core = await startNatsServer(); // no -js: nothing can store it
+    try {
+      const nc = await connect({ servers: core.url, reconnect: false });
+      connections.push(nc);
+      const prefix = subject();
+      const durable = jetStreamEvents({ consumer: 'stock', publishTimeoutMs: 200 });
+      const publisher = natsEventBus<ShopEvents>(nc, { prefix, tracing: wire(), headers, durable });
+      await expect(publisher.publish({ type: 'OrderPlaced', orderId: 'o-1' })).rejects.toMatchObject({
+        code: 'SEND_FAILED',
+      });
+      const send = tracing.span(`send ${prefix}.OrderPlaced`);
+      expect(send.status.code).toBe(SpanStatusCode.ERROR);
+      expect(send.attributes[ATTR_ERROR_TYPE]).toBe('SEND_FAILED');
+      await publisher.close();
+    } finally {
+      await core.stop();
+    }
+  }, 30_000);
 
   describe('headers from the wire, sent by a raw client', () => {
     const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';

@@ -28,10 +28,10 @@ export class Job implements HandlerContext {
   declare readonly wrapper: CallbackWrapper<unknown, Result<unknown, unknown>> | undefined;
   /** The channel message it came in, by identity (keyed ordering releases its key with it). */
   declare readonly source: unknown;
-  private declare controller: AbortController | undefined;
-  private declare abortReason: unknown;
-  private declare aborted: boolean;
-  private declare unlink: (() => void) | undefined;
+  declare private controller: AbortController | undefined;
+  declare private abortReason: unknown;
+  declare private aborted: boolean;
+  declare private unlink: (() => void) | undefined;
 
   constructor(
     kind: 'request' | 'command',

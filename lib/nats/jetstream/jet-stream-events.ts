@@ -102,7 +102,7 @@ export function jetStreamEvents(options?: JetStreamEventsOptions): DurableEvents
   });
 
   return {
-    publish: (nc, prefix, subject, payload) =>
+    publish: (nc, prefix, subject, payload, headers) =>
       storeOnce(
         nc as NatsConnectionLike,
         plan(prefix),
@@ -110,6 +110,7 @@ export function jetStreamEvents(options?: JetStreamEventsOptions): DurableEvents
         payload,
         globalThis.crypto.randomUUID(),
         publishTimeoutMs,
+        headers,
       ),
     subscribe(host: DurableEventHost): DurableEventSubscription {
       const durable = consumer ?? (host.queue === undefined ? undefined : consumerName(host.queue));
@@ -150,7 +151,8 @@ export function jetStreamEvents(options?: JetStreamEventsOptions): DurableEvents
               continue;
             }
             try {
-              await host.deliver(msg.subject, msg.data); // in stream order: each accepted before the next
+              // In stream order: each accepted before the next.
+              await host.deliver(msg.subject, msg.data, msg.headers);
               msg.ack();
             } catch {
               msg.nak(); // the bus closed meanwhile: delivered again when it comes back
