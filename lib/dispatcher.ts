@@ -161,7 +161,8 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
         message,
         new PromiseOneshot<R, E>(resolve as (value: R) => void, reject),
       );
-      this.#port.offer(SparkGenericModuleMessage.Request(wrapper), reject, undefined, true);
+      const envelope = SparkGenericModuleMessage.Request(wrapper);
+      if (!this.#port.pushRequest(envelope)) this.#port.offer(envelope, reject, undefined, true);
     } else {
       try {
         this.#call<T>(message, options, false, resolve, reject);

@@ -226,7 +226,7 @@ export class ModuleServerLoop<M, R, E> extends HandlerInvocation<M, R, E> implem
     paused?.unfollow(); // and the paused batch's job
     this.#stop$.complete();
     // The running jobs: the asynchronous ones, and the one whose handler is stopping us right now.
-    const calling = this.calling;
+    const calling = this.takeCalling();
     if (calling !== undefined && !calling.settled) this.active.add(calling);
     if (paused !== undefined && !paused.settled) this.active.add(paused);
     this.#loop?.unsubscribe();

@@ -96,6 +96,19 @@ export class ChannelCore extends ChannelQueue implements ChannelPort {
     return undefined;
   }
 
+  pushRequest(offered: object): boolean {
+    const request = offered as RequestMessage;
+    // The cases offer handles: full or closed, a keyed mailbox (its key function may throw), a
+    // trace to report to, and a request the running handler sent to its own module.
+    if (!this.hasRoom() || this.trace !== undefined || this.queue !== this.ring) return false;
+    const consumer = this.consumer;
+    if (consumer !== undefined && consumer.refusal(request.wrapper.message) !== undefined) return false;
+    this.ring.push(request);
+    this.size++;
+    consumer?.wake();
+    return true;
+  }
+
   close(
     reason: string,
     cause?: unknown,

@@ -42,6 +42,12 @@ export interface ChannelPort {
    * said so just before. Returns the refusal (the server's key function threw), if any.
    */
   pushCommand(command: Envelope): Error | undefined;
+  /**
+   * A dispatcher's plain request (no signal, no timeout), queued at once when nothing stands in
+   * its way: room, no key function, nobody tracing, no self-deadlock. Returns false, having done
+   * nothing, otherwise: the caller then takes {@link offer}, which handles every other case.
+   */
+  pushRequest(request: Envelope): boolean;
   /** The server's next message; `undefined` when none may start (a Shutdown only if `canShutdown`). */
   take(canShutdown: boolean): AnyMessage | undefined;
   /**

@@ -24,7 +24,9 @@ export abstract class ChannelQueue {
   closed = false;
   /** The server stopped. */
   stopped = false;
-  protected queue: Mailbox<AnyMessage> = new RingQueue<AnyMessage>();
+  /** The FIFO mailbox: the queue, unless a key function made it keyed. */
+  protected readonly ring = new RingQueue<AnyMessage>();
+  protected queue: Mailbox<AnyMessage> = this.ring;
   /** Withdrawn requests still in the queue (their slots are free already). */
   protected tombstones = 0;
   protected consumer: ChannelConsumer | undefined;

@@ -7,6 +7,13 @@ import type { Result } from '../../result.js';
 import type { MessageRecord } from './lifecycle.js';
 
 /**
+ * Jobs by their channel message, for a stop from inside a running handler (see
+ * {@link Job.standIn}): a job registers here when its handler reads `signal`, a stand-in when a
+ * stop finds the job unregistered.
+ */
+const bySource = new WeakMap<object, Job>();
+
+/**
  * One message being handled: the handler's context, and the server's bookkeeping for it. The
  * context's AbortController is made only when the handler reads `signal`, so a handler that never
  * looks pays nothing for it.
@@ -57,6 +64,39 @@ export class Job implements HandlerContext {
     return (this.controller ??= this.createController()).signal;
   }
 
+  /**
+   * The job of `source`, whose handler is running synchronously right now, for a stop from
+   * inside that handler to fail: the job itself if its handler read `signal`, else a stand-in
+   * (the caller is answered through the same wrapper) whose state the running job takes over
+   * when its handler returns, or as soon as it reads `signal`. Why: the server never stores a
+   * synchronously running job anywhere, so V8 can leave a job its handler does not keep
+   * unallocated (escape analysis; measured: a third of a pipelined request's instructions).
+   */
+  static standIn(source: { readonly type: string }): Job {
+    const known = bySource.get(source);
+    if (known !== undefined) return known;
+    const message = source as
+      | { readonly type: 'Request'; readonly wrapper: NonNullable<Job['wrapper']> }
+      | { readonly type: 'Command'; readonly message: unknown };
+    const job =
+      message.type === 'Request'
+        ? new Job('request', message.wrapper.message, message.wrapper, message)
+        : new Job('command', message.message, undefined, message);
+    bySource.set(source, job);
+    return job;
+  }
+
+  /** Takes over what a stop did to this job's stand-in, if it made one: settled, aborted. */
+  takeOver(): void {
+    const source = this.source;
+    if (typeof source !== 'object' || source === null) return;
+    const standIn = bySource.get(source);
+    if (standIn === undefined || standIn === this) return;
+    bySource.delete(source);
+    if (standIn.settled) this.settled = true;
+    if (standIn.aborted) this.abort(standIn.abortReason);
+  }
+
   /** The work is no longer wanted: the server stopped. */
   abort(reason: unknown): void {
     if (this.aborted) return;
@@ -80,7 +120,11 @@ export class Job implements HandlerContext {
     this.unlink = undefined;
   }
 
-  createController(): AbortController {
+  private createController(): AbortController {
+    // A stop from inside the handler finds this job from now on (see standIn); one that came
+    // before is taken over.
+    this.takeOver();
+    if (typeof this.source === 'object' && this.source !== null) bySource.set(this.source, this);
     const controller = new AbortController();
     if (this.aborted) {
       controller.abort(this.abortReason);
