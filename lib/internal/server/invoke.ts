@@ -11,7 +11,7 @@ import type { ChannelPort } from '../channel/channel-port.js';
 import { reply } from '../reply.js';
 import { failure } from '../validate.js';
 import { awaitJob, followJob, type Settler } from './follow.js';
-import { Job } from './job.js';
+import { Job, type JobSource } from './job.js';
 import { givenUpOutcome, type Lifecycle } from './lifecycle.js';
 import type { ServerArguments } from './read-arguments.js';
 import { lateReply } from './reports.js';
@@ -70,7 +70,7 @@ export abstract class HandlerInvocation<M, R, E> extends ServerSurface<M, E> {
   protected takeCalling(): Job | undefined {
     const calling = this.#calling;
     if (calling === undefined || calling instanceof Job) return calling;
-    return Job.standIn(calling);
+    return Job.standIn(calling as JobSource);
   }
 
   /** Hook: an asynchronous job is followed from now on (set before following it). */
@@ -88,10 +88,7 @@ export abstract class HandlerInvocation<M, R, E> extends ServerSurface<M, E> {
    * call and the settlement into it (measured: a third of a pipelined request's instructions).
    */
   protected handle(message: AnyMessage): Job | undefined {
-    const job =
-      message.type === 'Request'
-        ? new Job('request', message.wrapper.message, message.wrapper, message)
-        : new Job('command', (message as { message: unknown }).message, undefined, message);
+    const job = Job.of(message as JobSource);
     this.statsStream?.started();
     const outer = enter(this);
     const outerCalling = this.#calling;
