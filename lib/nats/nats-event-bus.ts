@@ -18,7 +18,7 @@ import { checkOptions, describe, failure, readable } from '../internal/validate.
 import type { ModuleServerLogger } from '../module-server.js';
 import type { SparkChannelError } from '../spark-channel-error.js';
 import { jsonCodec, type NatsCodec, NatsPayloadError } from './codec.js';
-import type { WireTracing } from '../wire-tracing.js';
+import type { WireOperation, WireTracing } from '../wire-tracing.js';
 import type { NatsHeaders, NatsSubscription } from './connection.js';
 import type { DurableEvents, DurableEventSubscription } from './durable-events.js';
 import { checkTracing, traceReceive, traceSend } from './trace-headers.js';
@@ -389,11 +389,7 @@ class NatsBus {
   #store(durable: DurableEvents, subject: string, payload: Uint8Array): Promise<void> {
     const tracing = this.#tracing;
     if (tracing === undefined) return durable.publish(this.#nc, this.#prefix, subject, payload);
-    const trace = traceSend(tracing, this.#headers as () => NatsHeaders, {
-      system: 'nats',
-      kind: 'event',
-      destination: subject,
-    });
+    const trace = traceSend(tracing, this.#headers as () => NatsHeaders, eventOperation(subject));
     // A publish that throws rejects instead, and its span still ends.
     const stored = new Promise<void>((resolve) => {
       resolve(durable.publish(this.#nc, this.#prefix, subject, payload, trace.headers));
@@ -434,11 +430,7 @@ class NatsBus {
 
   /** A publish with `tracing`: its PRODUCER span lasts until the connection took the event. */
   #publishTraced(subject: string, payload: Uint8Array, tracing: WireTracing): void {
-    const trace = traceSend(tracing, this.#headers as () => NatsHeaders, {
-      system: 'nats',
-      kind: 'event',
-      destination: subject,
-    });
+    const trace = traceSend(tracing, this.#headers as () => NatsHeaders, eventOperation(subject));
     try {
       this.#nc.publish(subject, payload, { headers: trace.headers ?? WIRE_HEADERS });
     } catch (error: unknown) {
@@ -595,7 +587,7 @@ class NatsBus {
     data: Uint8Array,
     tracing: WireTracing,
   ): Promise<void> {
-    const receipt = traceReceive(tracing, { system: 'nats', kind: 'event', destination: subject }, msg);
+    const receipt = traceReceive(tracing, eventOperation(subject), msg);
     let accepted: Promise<void>;
     try {
       accepted = receipt.run(() => this.#local.publish(event));
@@ -676,4 +668,9 @@ function payloadError(data: Uint8Array, error: unknown): NatsPayloadError {
 /** Whether `value` is one or more literal subject tokens: no empty token, whitespace, `*` or `>`. */
 function isSubject(value: string): boolean {
   return /^[^\s.*>]+(\.[^\s.*>]+)*$/.test(value);
+}
+
+/** What a traced publish or delivery of an event on `subject` is, for its span. */
+function eventOperation(subject: string): WireOperation {
+  return { system: 'nats', kind: 'event', destination: subject };
 }
