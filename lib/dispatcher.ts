@@ -390,10 +390,15 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
         } else {
           // The bucket too is looked up only now: one made for a request answered on the spot
           // would never go idle, so would never be let go.
-          if (timeoutMs !== Infinity)
-            (this.#deadlines ??= new DeadlineBuckets(this.#timeoutMs, this.#scheduler))
-              .of(timeoutMs)
-              .arm(call, this.#scheduler.now());
+          if (timeoutMs !== Infinity) {
+            const deadlines = (this.#deadlines ??= new DeadlineBuckets(this.#timeoutMs, this.#scheduler)).of(
+              timeoutMs,
+            );
+            // Queued behind others (a burst, or overlapping callers), it shares a reading of
+            // the clock with the ones around it: see Deadlines.armQueued.
+            if (call.queued) deadlines.armQueued(call);
+            else deadlines.arm(call, this.#scheduler.now());
+          }
           if (signal !== undefined) call.listen(signal);
         }
       } catch (error: unknown) {

@@ -324,3 +324,35 @@ describe('the default clock is monotonic', () => {
     channelDispatcher.server.stop();
   });
 });
+
+describe('a burst of timed requests shares clock readings, and no timeout fires early', () => {
+  it('times out every request of a burst queued behind a hung one no earlier than its timeoutMs after its call', async () => {
+    const { dispatcher, server } = spawnModule<Msg, number>({
+      handleRequest: (m) =>
+        m.op === 'hang'
+          ? new Promise<number>(() => undefined)
+          : m.op === 'later'
+            ? Promise.resolve(m.n)
+            : m.n,
+      handleCommand: () => undefined,
+    });
+    const controller = new AbortController();
+    const timeoutMs = 20;
+    // The bucket reads the clock for this one, then not for 25 ms: a burst counted from that
+    // reading would fire early.
+    await dispatcher.request({ op: 'later', n: -1 }, { timeoutMs, signal: controller.signal });
+    const hung = codeOf(dispatcher.request({ op: 'hang', n: 0 })); // every timed one queues behind it
+    await sleep(25);
+    const calls = Array.from({ length: 300 }, (_, i) => {
+      const calledAt = performance.now();
+      return codeOf(dispatcher.request({ op: 'ok', n: i }, { timeoutMs, signal: controller.signal })).then(
+        (code) => ({ code, after: performance.now() - calledAt }),
+      );
+    });
+    const outcomes = await Promise.all(calls);
+    expect(new Set(outcomes.map((o) => o.code))).toEqual(new Set(['TIMEOUT']));
+    expect(outcomes.filter((o) => o.after < timeoutMs)).toEqual([]);
+    server.stop();
+    await hung;
+  });
+});

@@ -248,3 +248,158 @@ describe('Deadlines on the default clock', () => {
     }
   });
 });
+
+describe('Deadlines.armQueued: one clock reading for a run of queued requests', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  const entry = (onDeadline: () => void = () => undefined): Timed => ({
+    dueAt: 0,
+    timedBy: undefined,
+    onDeadline,
+  });
+  /** Drives the default clock by hand (the timers stay the platform's, so armQueued defers). */
+  const handClock = (start: number): { set(t: number): void; reads(): number } => {
+    let now = start;
+    const spy = jest.spyOn(performance, 'now').mockImplementation(() => now);
+    return { set: (t) => void (now = t), reads: () => spy.mock.calls.length };
+  };
+
+  it('stamps each window from a reading taken after its last send, never before any of them', async () => {
+    const clock = handClock(100);
+    const deadlines = new Deadlines(50);
+    const sent = Array.from({ length: 6 }, () => entry());
+    // First after idle: read at once (window 1); fast, so the window doubles at each reading.
+    deadlines.armQueued(sent[0] as Timed);
+    clock.set(100.1);
+    deadlines.armQueued(sent[1] as Timed); // read at once: window 1 → 2
+    clock.set(100.2);
+    deadlines.armQueued(sent[2] as Timed); // waits for the next reading
+    expect(sent[2]?.dueAt).toBe(Infinity);
+    clock.set(100.3);
+    deadlines.armQueued(sent[3] as Timed); // fills the window: one reading for both
+    clock.set(100.4);
+    deadlines.armQueued(sent[4] as Timed);
+    deadlines.armQueued(sent[5] as Timed);
+    clock.set(100.6);
+    await Promise.resolve(); // the end of the synchronous run reads for the rest
+    expect(sent.map((e) => e.dueAt)).toEqual([150, 150.1, 150.3, 150.3, 150.6, 150.6]);
+    expect(clock.reads()).toBe(5); // six requests: four readings, and the timer's one
+    for (const e of sent) deadlines.cancel(e);
+    deadlines.release();
+  });
+
+  it('a window whose sends took over 1 ms shrinks to one request, read at once', () => {
+    const clock = handClock(0);
+    const deadlines = new Deadlines(50);
+    const sent = Array.from({ length: 6 }, () => entry());
+    deadlines.armQueued(sent[0] as Timed); // read at once (window 1 → 1)
+    clock.set(0.25);
+    deadlines.armQueued(sent[1] as Timed); // read at once (window 1 → 2)
+    clock.set(0.5);
+    deadlines.armQueued(sent[2] as Timed); // waits
+    clock.set(5); // the caller worked 5 ms before its next send
+    deadlines.armQueued(sent[3] as Timed); // fills the window: late by those 5 ms, never early
+    clock.set(5.25);
+    deadlines.armQueued(sent[4] as Timed); // that window was slow: read at once again
+    clock.set(5.5);
+    deadlines.armQueued(sent[5] as Timed); // a fast one since: waits again
+    deadlines.arm(entry(), 5.75); // a request read at once ends the wait of those before it
+    expect(sent.map((e) => e.dueAt)).toEqual([50, 50.25, 55, 55, 55.25, 55.5]);
+    for (const e of sent) deadlines.cancel(e);
+    deadlines.release();
+  });
+
+  it('fires every queued timeout no earlier than its duration after its send, on real time', async () => {
+    const deadlines = new Deadlines(15);
+    const early: number[] = [];
+    const fired = Array.from(
+      { length: 200 },
+      () =>
+        new Promise<void>((resolve) => {
+          const sentAt = performance.now();
+          deadlines.armQueued(
+            entry(() => {
+              if (performance.now() - sentAt < 15) early.push(performance.now() - sentAt);
+              resolve();
+            }),
+          );
+        }),
+    );
+    await Promise.all(fired);
+    expect(early).toEqual([]);
+    expect(deadlines.idle).toBe(true);
+    deadlines.release();
+  });
+
+  it('lets cancelled ones that never had a reading go, and reads nothing for them', async () => {
+    const clock = handClock(0);
+    const deadlines = new Deadlines(50);
+    const sent = Array.from({ length: 5 }, () => entry());
+    for (const e of sent) deadlines.armQueued(e); // read at the 1st, 2nd and 4th; the 5th waits
+    const readsBefore = clock.reads();
+    for (const e of sent) deadlines.cancel(e);
+    expect(deadlines.idle).toBe(true);
+    await Promise.resolve();
+    expect(clock.reads()).toBe(readsBefore);
+    const next = entry();
+    clock.set(1);
+    deadlines.armQueued(next); // nothing left waiting: its window is its own
+    deadlines.arm(entry(), 1);
+    expect(next.dueAt).toBe(51);
+    deadlines.release();
+  });
+
+  it('serves requests queued by a firing timeout, once their reading comes', async () => {
+    const deadlines = new Deadlines(5);
+    const sentAt = new Map<string, number>();
+    const firedAfter = new Map<string, number>();
+    const queue = (name: string): void => {
+      sentAt.set(name, performance.now());
+      deadlines.armQueued(entry(() => firedAfter.set(name, performance.now() - (sentAt.get(name) ?? 0))));
+    };
+    const done = new Promise<void>((resolve) => {
+      // A run of four grows the window past one, so the ones the fire queues wait for a reading.
+      for (const name of ['a', 'b', 'c']) queue(name);
+      sentAt.set('d', performance.now());
+      deadlines.armQueued(
+        entry(() => {
+          firedAfter.set('d', performance.now() - (sentAt.get('d') ?? 0));
+          queue('e');
+          queue('f');
+        }),
+      );
+      const poll = (): void => void (firedAfter.has('f') ? resolve() : setTimeout(poll, 2));
+      poll();
+    });
+    await done;
+    expect([...firedAfter.keys()].sort()).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+    expect([...firedAfter.values()].filter((ms) => ms < 5)).toEqual([]);
+    deadlines.release();
+  });
+
+  it('reads at once under fake timers, which run no microtask the way real time does', () => {
+    jest.useFakeTimers({ now: 0 });
+    try {
+      const deadlines = new Deadlines(20);
+      const fired: number[] = [];
+      const sent = [entry(() => fired.push(0)), entry(() => fired.push(1))];
+      deadlines.armQueued(sent[0] as Timed);
+      jest.advanceTimersByTime(5);
+      deadlines.armQueued(sent[1] as Timed);
+      expect(sent.map((e) => e.dueAt)).toEqual([20, 25]);
+      jest.advanceTimersByTime(20);
+      expect(fired).toEqual([0, 1]);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('reads at once on a foreign scheduler', () =>
+    virtual().run(({ flush }) => {
+      const deadlines = new Deadlines(10, asyncScheduler);
+      const fired: number[] = [];
+      asyncScheduler.schedule(() => deadlines.armQueued(entry(() => fired.push(asyncScheduler.now()))), 3);
+      flush();
+      expect(fired).toEqual([13]);
+    }));
+});

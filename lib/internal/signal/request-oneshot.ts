@@ -89,6 +89,11 @@ export class RequestOneshot<M, R, E, T extends R>
     return !this.done;
   }
 
+  /** Whether it waits in the channel's queue (sent, not started, not waiting for room). */
+  get queued(): boolean {
+    return this.wrapper instanceof CancellableWrapper && this.wrapper.held === true;
+  }
+
   send(): void {
     // No callback: a refusal is answered on this oneshot, as the server's answer would be.
     this.port.offer(this.request, undefined, undefined, true);

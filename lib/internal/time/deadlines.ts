@@ -28,6 +28,20 @@ interface Refable {
 // timers and expect a settled request to leave none.
 const platformSetTimeout = globalThis.setTimeout;
 const platformClearTimeout = globalThis.clearTimeout;
+const platformQueueMicrotask = globalThis.queueMicrotask;
+
+/**
+ * The most queued requests one clock reading serves ({@link Deadlines.armQueued}): a reading costs
+ * more than a quarter of a timed request in a burst (Node's `performance.now()`, 40–50 ns here),
+ * and 32 sends take about 10 µs, which is all a timeout can start late by.
+ */
+export const STAMP_WINDOW = 32;
+/**
+ * A window of queued sends that took longer than this (the caller does real work between them)
+ * shrinks to one: each is then read at once, so a slow run never starts its timeouts late by
+ * more than one window.
+ */
+const SLOW_WINDOW_MS = 1;
 
 /**
  * The number of timeout buckets a dispatcher holds (pending ones, and at most one idle spare):
@@ -69,6 +83,17 @@ export class Deadlines {
   /** Whether `#timer` is the platform's, kept across idle periods. */
   #kept = false;
   #unrefQueued = false;
+  /** How many entries at the ring's tail wait for a clock reading (due `Infinity` until then). */
+  #unstamped = 0;
+  /** How many queued entries the next reading may serve (1 … {@link STAMP_WINDOW}). */
+  #window = 1;
+  /** The last reading of the clock this bucket took. */
+  #lastReading = -Infinity;
+  #stampQueued = false;
+  readonly #stampTask = (): void => {
+    this.#stampQueued = false;
+    this.#stamp();
+  };
 
   constructor(
     readonly durationMs: number,
@@ -97,21 +122,74 @@ export class Deadlines {
    * @throws whatever a foreign scheduler's `now()` or `schedule()` throws (`entry` is then not pending).
    */
   arm(entry: Timed, startedAt: number): void {
+    // The ones waiting for a reading were sent before this one: they get theirs first.
+    if (this.#unstamped > 0) this.#stamp();
+    this.#lastReading = startedAt;
     entry.dueAt = startedAt + this.durationMs;
     this.#push(entry);
     entry.timedBy = this;
     this.#live++;
-    // While expiring, #expire schedules for whatever is left once it is done.
-    if (this.#expiring) return;
-    const due = (this.#ring[this.#head] as Timed).dueAt;
     try {
-      // `!(>=)`: a NaN clock schedules too.
-      if (!(due >= this.#timerAt) || (!this.#armed && this.#stale())) this.#schedule(due);
-      else if (!this.#armed) this.#ref();
+      this.#armTimer();
     } catch (error: unknown) {
       this.cancel(entry);
       throw error;
     }
+  }
+
+  /**
+   * As {@link arm} from a reading of the clock taken after this call, for a request that was
+   * sent and is queued behind others (a burst, or clients overlapping): one reading serves up
+   * to {@link STAMP_WINDOW} of them, taken when the window is full or, at the latest, in a
+   * microtask at the end of the synchronous run. The timeout thus never starts before the send
+   * and starts late by at most the sends of one window (microseconds); a window that took over
+   * 1 ms shrinks to one request. Anywhere but the default clock on the platform's timers (fake
+   * timers, `TestScheduler`, a foreign scheduler: none of which runs a microtask the way real
+   * time does) it is {@link arm} with a reading taken now.
+   *
+   * @throws whatever a foreign scheduler's `now()` or `schedule()` throws (`entry` is then not pending).
+   */
+  armQueued(entry: Timed): void {
+    if (!this.#native || foreignTimers()) return this.arm(entry, this.scheduler.now());
+    if (this.#length > this.#mask) this.#grow();
+    // Appended: it was sent after every entry in the ring, so it is due after them all.
+    entry.dueAt = Infinity;
+    this.#ring[(this.#head + this.#length) & this.#mask] = entry;
+    this.#length++;
+    entry.timedBy = this;
+    this.#live++;
+    if (++this.#unstamped >= this.#window) this.#stamp();
+    else if (!this.#stampQueued) {
+      this.#stampQueued = true;
+      platformQueueMicrotask(this.#stampTask);
+    }
+  }
+
+  /** Gives the entries waiting for a reading their due time, from a reading taken now. */
+  #stamp(): void {
+    const count = this.#unstamped;
+    if (count === 0) return;
+    this.#unstamped = 0;
+    const now = this.scheduler.now(); // the default clock: it does not throw
+    this.#window = now - this.#lastReading > SLOW_WINDOW_MS ? 1 : Math.min(this.#window * 2, STAMP_WINDOW);
+    this.#lastReading = now;
+    const due = now + this.durationMs;
+    const ring = this.#ring;
+    const mask = this.#mask;
+    // Cancelled ones among them get it too: harmless, they leave when they reach the head.
+    for (let i = this.#length - count; i < this.#length; i++)
+      (ring[(this.#head + i) & mask] as Timed).dueAt = due;
+    this.#armTimer();
+  }
+
+  /** Makes sure the timer waits for the head, which has its due time (none waits for a reading). */
+  #armTimer(): void {
+    // While expiring, #expire schedules for whatever is left once it is done.
+    if (this.#expiring) return;
+    const due = (this.#ring[this.#head] as Timed).dueAt;
+    // `!(>=)`: a NaN clock schedules too.
+    if (!(due >= this.#timerAt) || (!this.#armed && this.#stale())) this.#schedule(due);
+    else if (!this.#armed) this.#ref();
   }
 
   /** `entry` no longer waits for its deadline (nothing happens if it is not pending here). */
@@ -124,6 +202,7 @@ export class Deadlines {
     // request pending) would otherwise grow its ring without bound. Once none is pending, none
     // is left, and the ring is empty for the next.
     while (this.#length > 0 && (this.#ring[this.#head] as Timed).timedBy !== this) this.#shift();
+    if (this.#unstamped > this.#length) this.#unstamped = this.#length;
     if (this.#live === 0) this.#idle();
   }
 
@@ -246,8 +325,12 @@ export class Deadlines {
     } finally {
       // Also after a fire that threw: the timeouts still pending must not lose their timer.
       this.#expiring = false;
+      if (this.#unstamped > this.#length) this.#unstamped = this.#length;
       if (this.#live === 0) this.#idle();
-      else this.#schedule((this.#ring[this.#head] as Timed).dueAt);
+      // A head still waiting for its reading was queued by a fire just now: that reading, at the
+      // latest in a microtask, arms the timer.
+      else if ((this.#ring[this.#head] as Timed).dueAt !== Infinity)
+        this.#schedule((this.#ring[this.#head] as Timed).dueAt);
     }
   }
 
