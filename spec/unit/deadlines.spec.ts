@@ -264,48 +264,99 @@ describe('Deadlines.armQueued: one clock reading for a run of queued requests', 
     return { set: (t) => void (now = t), reads: () => spy.mock.calls.length };
   };
 
+  /**
+   * Nine queued requests in quick succession, each read at once (the first, after a long idle,
+   * starts the streak): the window grows to two.
+   */
+  const warm = (deadlines: Deadlines, clock: { set(t: number): void }, from: number): Timed[] =>
+    Array.from({ length: 9 }, (_, i) => {
+      const e = entry();
+      clock.set(from + i / 8);
+      deadlines.armQueued(e);
+      return e;
+    });
+
   it('stamps each window from a reading taken after its last send, never before any of them', async () => {
     const clock = handClock(100);
     const deadlines = new Deadlines(50);
-    const sent = Array.from({ length: 6 }, () => entry());
-    // First after idle: read at once (window 1); fast, so the window doubles at each reading.
-    deadlines.armQueued(sent[0] as Timed);
-    clock.set(100.1);
-    deadlines.armQueued(sent[1] as Timed); // read at once: window 1 → 2
-    clock.set(100.2);
-    deadlines.armQueued(sent[2] as Timed); // waits for the next reading
-    expect(sent[2]?.dueAt).toBe(Infinity);
-    clock.set(100.3);
-    deadlines.armQueued(sent[3] as Timed); // fills the window: one reading for both
-    clock.set(100.4);
-    deadlines.armQueued(sent[4] as Timed);
-    deadlines.armQueued(sent[5] as Timed);
-    clock.set(100.6);
+    const first = warm(deadlines, clock, 100);
+    expect(first.map((e) => e.dueAt)).toEqual([
+      150, 150.125, 150.25, 150.375, 150.5, 150.625, 150.75, 150.875, 151,
+    ]);
+    const sent = Array.from({ length: 4 }, () => entry());
+    clock.set(101.5);
+    deadlines.armQueued(sent[0] as Timed); // waits for the next reading
+    expect(sent[0]?.dueAt).toBe(Infinity);
+    clock.set(101.75);
+    deadlines.armQueued(sent[1] as Timed); // fills the window: one reading for both; window 4
+    clock.set(102);
+    deadlines.armQueued(sent[2] as Timed);
+    deadlines.armQueued(sent[3] as Timed);
+    clock.set(102.5);
     await Promise.resolve(); // the end of the synchronous run reads for the rest
-    expect(sent.map((e) => e.dueAt)).toEqual([150, 150.1, 150.3, 150.3, 150.6, 150.6]);
-    expect(clock.reads()).toBe(5); // six requests: four readings, and the timer's one
-    for (const e of sent) deadlines.cancel(e);
+    expect(sent.map((e) => e.dueAt)).toEqual([151.75, 151.75, 152.5, 152.5]);
+    expect(clock.reads()).toBe(12); // thirteen requests: eleven readings, and the timer's one
+    for (const e of [...first, ...sent]) deadlines.cancel(e);
     deadlines.release();
   });
 
   it('a window whose sends took over 1 ms shrinks to one request, read at once', () => {
     const clock = handClock(0);
     const deadlines = new Deadlines(50);
-    const sent = Array.from({ length: 6 }, () => entry());
-    deadlines.armQueued(sent[0] as Timed); // read at once (window 1 → 1)
-    clock.set(0.25);
-    deadlines.armQueued(sent[1] as Timed); // read at once (window 1 → 2)
-    clock.set(0.5);
-    deadlines.armQueued(sent[2] as Timed); // waits
-    clock.set(5); // the caller worked 5 ms before its next send
-    deadlines.armQueued(sent[3] as Timed); // fills the window: late by those 5 ms, never early
-    clock.set(5.25);
-    deadlines.armQueued(sent[4] as Timed); // that window was slow: read at once again
-    clock.set(5.5);
-    deadlines.armQueued(sent[5] as Timed); // a fast one since: waits again
-    deadlines.arm(entry(), 5.75); // a request read at once ends the wait of those before it
-    expect(sent.map((e) => e.dueAt)).toEqual([50, 50.25, 55, 55, 55.25, 55.5]);
-    for (const e of sent) deadlines.cancel(e);
+    const first = warm(deadlines, clock, 0);
+    const sent = Array.from({ length: 3 }, () => entry());
+    clock.set(1.5);
+    deadlines.armQueued(sent[0] as Timed); // waits
+    clock.set(6); // the caller worked 5 ms before its next send
+    deadlines.armQueued(sent[1] as Timed); // fills the window: late by those 5 ms, never early
+    clock.set(6.25);
+    deadlines.armQueued(sent[2] as Timed); // that window was slow: read at once again
+    expect(sent.map((e) => e.dueAt)).toEqual([56, 56, 56.25]);
+    for (const e of [...first, ...sent]) deadlines.cancel(e);
+    deadlines.release();
+  });
+
+  it('shrinks back to one when a run ends having made a single request wait', async () => {
+    const clock = handClock(0);
+    const deadlines = new Deadlines(50);
+    const first = warm(deadlines, clock, 0);
+    const lone = entry();
+    clock.set(1.125);
+    deadlines.armQueued(lone); // waits, alone in its run: the microtask reads for it
+    clock.set(1.25);
+    await Promise.resolve();
+    expect(lone.dueAt).toBe(51.25);
+    const next = entry();
+    clock.set(2);
+    deadlines.armQueued(next); // read at once: one request per turn gains nothing by waiting
+    expect(next.dueAt).toBe(52);
+    for (const e of [...first, lone, next]) deadlines.cancel(e);
+    deadlines.release();
+  });
+
+  it('keeps its window when the requests that waited were answered before the run ended', async () => {
+    const clock = handClock(0);
+    const deadlines = new Deadlines(50);
+    const first = warm(deadlines, clock, 0);
+    for (const e of first) deadlines.cancel(e);
+    const turn = (at: number): Timed[] => {
+      clock.set(at);
+      const sent = [entry()];
+      deadlines.armQueued(sent[0] as Timed); // window 2: waits
+      return sent;
+    };
+    const answered = turn(1.5);
+    for (const e of answered) deadlines.cancel(e);
+    const other = entry();
+    deadlines.armQueued(other); // the second to wait this run: a reading saved
+    deadlines.cancel(other);
+    const readsBefore = clock.reads();
+    await Promise.resolve();
+    expect(clock.reads()).toBe(readsBefore); // nothing left to read for
+    const later = turn(2); // still window 2: it waits again
+    expect(later[0]?.dueAt).toBe(Infinity);
+    await Promise.resolve();
+    expect(later[0]?.dueAt).toBe(52);
     deadlines.release();
   });
 
@@ -334,18 +385,18 @@ describe('Deadlines.armQueued: one clock reading for a run of queued requests', 
   it('lets cancelled ones that never had a reading go, and reads nothing for them', async () => {
     const clock = handClock(0);
     const deadlines = new Deadlines(50);
-    const sent = Array.from({ length: 5 }, () => entry());
-    for (const e of sent) deadlines.armQueued(e); // read at the 1st, 2nd and 4th; the 5th waits
+    const first = warm(deadlines, clock, 0);
+    const sent = [entry()];
+    deadlines.armQueued(sent[0] as Timed); // waits
     const readsBefore = clock.reads();
-    for (const e of sent) deadlines.cancel(e);
+    for (const e of [...first, ...sent]) deadlines.cancel(e);
     expect(deadlines.idle).toBe(true);
     await Promise.resolve();
     expect(clock.reads()).toBe(readsBefore);
     const next = entry();
-    clock.set(1);
-    deadlines.armQueued(next); // nothing left waiting: its window is its own
-    deadlines.arm(entry(), 1);
-    expect(next.dueAt).toBe(51);
+    clock.set(10);
+    deadlines.armQueued(next); // nothing left waiting; the run ended with one: read at once
+    expect(next.dueAt).toBe(60);
     deadlines.release();
   });
 

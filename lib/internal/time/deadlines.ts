@@ -42,6 +42,18 @@ export const STAMP_WINDOW = 32;
  * more than one window.
  */
 const SLOW_WINDOW_MS = 1;
+/**
+ * Queued requests read at once, each soon after the one before, before the window grows past
+ * one: callers that queue one request per turn (clients each awaiting their answer) would
+ * otherwise pay a microtask per request and save no reading.
+ */
+const STREAK_TO_GROW = 8;
+
+/**
+ * What made a bucket read the clock for the entries waiting: the window filled, the synchronous
+ * run ended (the microtask), or a request read at once came after them.
+ */
+type Stamp = 'full' | 'run-end' | 'flush';
 
 /**
  * The number of timeout buckets a dispatcher holds (pending ones, and at most one idle spare):
@@ -87,12 +99,16 @@ export class Deadlines {
   #unstamped = 0;
   /** How many queued entries the next reading may serve (1 … {@link STAMP_WINDOW}). */
   #window = 1;
+  /** Queued entries that waited for a reading since the last one (cancelled ones too). */
+  #waited = 0;
+  /** Readings in a row, at a window of one, each soon after the one before. */
+  #streak = 0;
   /** The last reading of the clock this bucket took. */
   #lastReading = -Infinity;
   #stampQueued = false;
   readonly #stampTask = (): void => {
     this.#stampQueued = false;
-    this.#stamp();
+    this.#stamp('run-end');
   };
 
   constructor(
@@ -123,7 +139,7 @@ export class Deadlines {
    */
   arm(entry: Timed, startedAt: number): void {
     // The ones waiting for a reading were sent before this one: they get theirs first.
-    if (this.#unstamped > 0) this.#stamp();
+    if (this.#unstamped > 0) this.#stamp('flush');
     this.#lastReading = startedAt;
     entry.dueAt = startedAt + this.durationMs;
     this.#push(entry);
@@ -142,8 +158,11 @@ export class Deadlines {
    * sent and is queued behind others (a burst, or clients overlapping): one reading serves up
    * to {@link STAMP_WINDOW} of them, taken when the window is full or, at the latest, in a
    * microtask at the end of the synchronous run. The timeout thus never starts before the send
-   * and starts late by at most the sends of one window (microseconds); a window that took over
-   * 1 ms shrinks to one request. Anywhere but the default clock on the platform's timers (fake
+   * and starts late by at most the sends of one window (microseconds), or by the caller's own
+   * synchronous work after it, which no timer could have cut short; a window that took over
+   * 1 ms shrinks to one request. The window grows (doubling, from one) only while requests
+   * queue in runs: after {@link STREAK_TO_GROW} readings at one in quick succession, and back
+   * to one when a run ends having made one request wait, or none. Anywhere but the default clock on the platform's timers (fake
    * timers, `TestScheduler`, a foreign scheduler: none of which runs a microtask the way real
    * time does) it is {@link arm} with a reading taken now.
    *
@@ -158,20 +177,26 @@ export class Deadlines {
     this.#length++;
     entry.timedBy = this;
     this.#live++;
-    if (++this.#unstamped >= this.#window) this.#stamp();
-    else if (!this.#stampQueued) {
+    if (++this.#unstamped >= this.#window) return this.#stamp('full');
+    this.#waited++;
+    if (!this.#stampQueued) {
       this.#stampQueued = true;
       platformQueueMicrotask(this.#stampTask);
     }
   }
 
   /** Gives the entries waiting for a reading their due time, from a reading taken now. */
-  #stamp(): void {
+  #stamp(why: Stamp): void {
     const count = this.#unstamped;
+    const waited = this.#waited;
+    this.#waited = 0;
+    if (why === 'run-end' && waited < 2) this.#shrink(); // waiting saved no reading this run
     if (count === 0) return;
     this.#unstamped = 0;
     const now = this.scheduler.now(); // the default clock: it does not throw
-    this.#window = now - this.#lastReading > SLOW_WINDOW_MS ? 1 : Math.min(this.#window * 2, STAMP_WINDOW);
+    if (now - this.#lastReading > SLOW_WINDOW_MS) this.#shrink();
+    else if (why === 'full' && (this.#window > 1 || ++this.#streak >= STREAK_TO_GROW))
+      this.#window = Math.min(this.#window * 2, STAMP_WINDOW);
     this.#lastReading = now;
     const due = now + this.durationMs;
     const ring = this.#ring;
@@ -180,6 +205,11 @@ export class Deadlines {
     for (let i = this.#length - count; i < this.#length; i++)
       (ring[(this.#head + i) & mask] as Timed).dueAt = due;
     this.#armTimer();
+  }
+
+  #shrink(): void {
+    this.#window = 1;
+    this.#streak = 0;
   }
 
   /** Makes sure the timer waits for the head, which has its due time (none waits for a reading). */
