@@ -10,7 +10,7 @@ import { RESOLVED, reply } from '../reply.js';
 import { givenUpOutcome, type Lifecycle } from '../server/lifecycle.js';
 import { reasonOf } from '../signal/abort-fanout.js';
 import { abortFailure } from '../signal/abort-reason.js';
-import { canGiveUp, isGivenUp } from '../signal/cancellable-wrapper.js';
+import { type CancellableWrapper, canGiveUp, isGivenUp } from '../signal/cancellable-wrapper.js';
 import { failure } from '../validate.js';
 import { adopt } from './adopt.js';
 import { type AnyMessage, ChannelQueue, type CommandMessage, type RequestMessage } from './channel-queue.js';
@@ -96,13 +96,16 @@ export class ChannelCore extends ChannelQueue implements ChannelPort {
     return undefined;
   }
 
-  pushRequest(offered: object): boolean {
+  pushRequest(offered: object, held = false): boolean {
     const request = offered as RequestMessage;
     // The cases offer handles: full or closed, a keyed mailbox (its key function may throw), a
     // trace to report to, and a request the running handler sent to its own module.
     if (!this.hasRoom() || this.trace !== undefined || this.queue !== this.ring) return false;
     const consumer = this.consumer;
     if (consumer !== undefined && consumer.refusal(request.wrapper.message) !== undefined) return false;
+    // A fresh cancellable wrapper of the dispatcher's, not given up on yet: marked as queued, so
+    // that giving up withdraws it (what `requests.watch` does for it on the way through offer).
+    if (held) (request.wrapper as CancellableWrapper<unknown, unknown>).held = true;
     this.ring.push(request);
     this.size++;
     consumer?.wake();

@@ -46,8 +46,10 @@ export interface ChannelPort {
    * A dispatcher's plain request (no signal, no timeout), queued at once when nothing stands in
    * its way: room, no key function, nobody tracing, no self-deadlock. Returns false, having done
    * nothing, otherwise: the caller then takes {@link offer}, which handles every other case.
+   * `held`: its wrapper is a fresh `CancellableWrapper` (a timed or cancellable request), marked
+   * as queued so that giving up withdraws it.
    */
-  pushRequest(request: Envelope): boolean;
+  pushRequest(request: Envelope, held?: boolean): boolean;
   /** The server's next message; `undefined` when none may start (a Shutdown only if `canShutdown`). */
   take(canShutdown: boolean): AnyMessage | undefined;
   /**

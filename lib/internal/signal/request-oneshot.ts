@@ -95,8 +95,16 @@ export class RequestOneshot<M, R, E, T extends R>
   }
 
   send(): void {
-    // No callback: a refusal is answered on this oneshot, as the server's answer would be.
-    this.port.offer(this.request, undefined, undefined, true);
+    // With room and nothing in the way, queued at once, held by its wrapper (to be withdrawn);
+    // else offered with no callback: a refusal is answered on this oneshot, as the server's
+    // answer would be.
+    // Never sent once done (a request given up on leaves the rate-limit line first); were it, offer
+    // would answer it as too late instead of queueing a request nobody waits for.
+    if (
+      /* istanbul ignore next -- unreachable: see above */ this.done ||
+      !this.port.pushRequest(this.request, this.wrapper instanceof CancellableWrapper)
+    )
+      this.port.offer(this.request, undefined, undefined, true);
   }
 
   /** Settles the caller with `error` (the request was never sent). */
