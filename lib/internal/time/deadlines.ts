@@ -35,7 +35,7 @@ const platformQueueMicrotask = globalThis.queueMicrotask;
  * more than a quarter of a timed request in a burst (Node's `performance.now()`, 40–50 ns here),
  * and 32 sends take about 10 µs, which is all a timeout can start late by.
  */
-export const STAMP_WINDOW = 32;
+const STAMP_WINDOW = 32;
 /**
  * A window of queued sends that took longer than this (the caller does real work between them)
  * shrinks to one: each is then read at once, so a slow run never starts its timeouts late by
@@ -162,9 +162,9 @@ export class Deadlines {
    * synchronous work after it, which no timer could have cut short; a window that took over
    * 1 ms shrinks to one request. The window grows (doubling, from one) only while requests
    * queue in runs: after {@link STREAK_TO_GROW} readings at one in quick succession, and back
-   * to one when a run ends having made one request wait, or none. Anywhere but the default clock on the platform's timers (fake
-   * timers, `TestScheduler`, a foreign scheduler: none of which runs a microtask the way real
-   * time does) it is {@link arm} with a reading taken now.
+   * to one when a run ends having made one request wait, or none. Anywhere but the default
+   * clock on the platform's timers (fake timers, `TestScheduler`, a foreign scheduler: none of
+   * which runs a microtask the way real time does) it is {@link arm} with a reading taken now.
    *
    * @throws whatever a foreign scheduler's `now()` or `schedule()` throws (`entry` is then not pending).
    */
