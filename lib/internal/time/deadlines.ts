@@ -170,11 +170,9 @@ export class Deadlines {
    */
   armQueued(entry: Timed): void {
     if (!this.#native || foreignTimers()) return this.arm(entry, this.scheduler.now());
-    if (this.#length > this.#mask) this.#grow();
-    // Appended: it was sent after every entry in the ring, so it is due after them all.
+    // Due after every entry in the ring (it was sent after them all): #push appends it.
     entry.dueAt = Infinity;
-    this.#ring[(this.#head + this.#length) & this.#mask] = entry;
-    this.#length++;
+    this.#push(entry);
     entry.timedBy = this;
     this.#live++;
     if (++this.#unstamped >= this.#window) return this.#stamp('full');
@@ -232,7 +230,6 @@ export class Deadlines {
     // request pending) would otherwise grow its ring without bound. Once none is pending, none
     // is left, and the ring is empty for the next.
     while (this.#length > 0 && (this.#ring[this.#head] as Timed).timedBy !== this) this.#shift();
-    if (this.#unstamped > this.#length) this.#unstamped = this.#length;
     if (this.#live === 0) this.#idle();
   }
 
@@ -262,6 +259,8 @@ export class Deadlines {
     this.#ring[this.#head] = undefined; // let the entry be collected
     this.#head = (this.#head + 1) & this.#mask;
     this.#length--;
+    // The entries waiting for a reading are the ring's tail: never more than the ring holds.
+    if (this.#unstamped > this.#length) this.#unstamped = this.#length;
     return entry;
   }
 
@@ -355,7 +354,6 @@ export class Deadlines {
     } finally {
       // Also after a fire that threw: the timeouts still pending must not lose their timer.
       this.#expiring = false;
-      if (this.#unstamped > this.#length) this.#unstamped = this.#length;
       if (this.#live === 0) this.#idle();
       // A head still waiting for its reading was queued by a fire just now: that reading, at the
       // latest in a microtask, arms the timer.
