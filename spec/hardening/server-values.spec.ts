@@ -104,6 +104,80 @@ describe('item 1: a thenable whose then() throws', () => {
     }
   });
 
+  // A native promise is adopted with callbacks the loop shares (follow.ts, AwaitSlot); one that
+  // was tampered with is anybody's, and must be followed as any other thenable.
+  it('follows a native promise with an own then, or a throwing then or constructor, as any thenable', async () => {
+    const shapes: [string, () => unknown, unknown][] = [
+      [
+        'an own then that answers twice',
+        () => tampered(Promise.resolve(0), 'then', { value: (ok: (v: unknown) => void) => (ok(1), ok(2)) }),
+        1,
+      ],
+      [
+        'an own then getter that throws',
+        () => tampered(Promise.resolve(0), 'then', { get: () => boom() }),
+        'boom',
+      ],
+      [
+        'a constructor getter that throws',
+        () => tampered(Promise.resolve(0), 'constructor', { get: () => boom() }),
+        'boom',
+      ],
+    ];
+    for (const [name, make, expected] of shapes) {
+      const { dispatcher, server } = moduleWith(make);
+      const results = await Promise.all([outcome(dispatcher.request('x')), outcome(dispatcher.request('x'))]);
+      for (const result of results) {
+        if (expected === 'boom')
+          expect([name, (result as { error: Error }).error.message]).toEqual([name, 'boom']);
+        else expect([name, result]).toEqual([name, { value: expected }]);
+      }
+      await expect(dispatcher.request('ping')).resolves.toBe('pong');
+      expect(server.isRunning).toBe(true);
+    }
+  });
+
+  it('never lets a tampered promise answer a later request through the shared callbacks', async () => {
+    // Its own `then` calls back twice: now, and again while the next request is awaited.
+    const sneaky = tampered(Promise.resolve(0), 'then', {
+      value: (ok: (v: unknown) => void) => {
+        ok('first');
+        setTimeout(() => ok('sneaked'), 5);
+      },
+    });
+    const { dispatcher } = moduleWith((message) =>
+      message === 'x' ? sneaky : new Promise((resolve) => setTimeout(() => resolve('own'), 20)),
+    );
+    await expect(dispatcher.request('x')).resolves.toBe('first');
+    await expect(dispatcher.request('y')).resolves.toBe('own');
+  });
+
+  it('with concurrency, answers each request from its own promise while another holds the shared callbacks', async () => {
+    const later = (value: number, ms: number) =>
+      new Promise<number>((resolve) => setTimeout(() => resolve(value), ms));
+    const { dispatcher, server } = spawnModule<number, number>(
+      { handleRequest: (n) => later(n * 10, n === 1 ? 10 : 30), handleCommand: () => undefined },
+      { concurrency: 2 },
+    );
+    // 1 takes the shared callbacks and settles first; 2 has its own and settles after it.
+    const first = dispatcher.request(1);
+    await expect(dispatcher.request(2)).resolves.toBe(20);
+    await expect(first).resolves.toBe(10);
+    // And one that never settles keeps them: the ones after it are still answered.
+    const { dispatcher: other, server: otherServer } = spawnModule<number, number>(
+      {
+        handleRequest: (n) => (n === 0 ? new Promise<number>(() => undefined) : later(n, 1)),
+        handleCommand: () => undefined,
+      },
+      { concurrency: 2 },
+    );
+    const stuck = outcome(other.request(0));
+    await expect(Promise.all([1, 2, 3].map((n) => other.request(n)))).resolves.toEqual([1, 2, 3]);
+    otherServer.stop();
+    expect(await stuck).toMatchObject({ error: { code: 'RECEIVE_FAILED' } });
+    server.stop();
+  });
+
   it('fails a command whose thenable throws on errors$, and handles the next message', async () => {
     const thrown = new Error('then threw');
     const { dispatcher, errors, logger } = moduleWith(
@@ -120,6 +194,15 @@ describe('item 1: a thenable whose then() throws', () => {
     expect(logger.errors).toHaveLength(1);
   });
 });
+
+/** A native promise with an own `then` or `constructor`. */
+function tampered<T>(
+  promise: Promise<T>,
+  key: 'then' | 'constructor',
+  descriptor: PropertyDescriptor,
+): Promise<T> {
+  return Object.defineProperty(promise, key, descriptor);
+}
 
 function boom(): never {
   throw new Error('boom');

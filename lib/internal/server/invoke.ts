@@ -10,7 +10,7 @@ import type { SparkGenericModuleMessage } from '../../module-message.js';
 import type { ChannelPort } from '../channel/channel-port.js';
 import { reply } from '../reply.js';
 import { failure } from '../validate.js';
-import { awaitJob, followJob, type Settler } from './follow.js';
+import { AwaitSlot, followJob, type Settler } from './follow.js';
 import { Job, type JobSource } from './job.js';
 import { givenUpOutcome, type Lifecycle } from './lifecycle.js';
 import type { ServerArguments } from './read-arguments.js';
@@ -29,6 +29,7 @@ export abstract class HandlerInvocation<M, R, E> extends ServerSurface<M, E> {
   protected readonly active = new Set<Job>();
   readonly #handler: SparkGenericModuleHandler<M, R, E>;
   readonly #settler: Settler;
+  readonly #awaiting: AwaitSlot;
   // What runs synchronously now (self-deadlock, a stop from inside a handler): its channel
   // message, not its Job, unless the Job is kept anyway (traced). See Job.standIn.
   #calling: AnyMessage | Job | undefined;
@@ -49,6 +50,7 @@ export abstract class HandlerInvocation<M, R, E> extends ServerSurface<M, E> {
       run: (job, subscribe) => this.lifecycle.run(job.record as NonNullable<Job['record']>, subscribe),
       log: (level, ...rest) => this.log(level, ...rest),
     };
+    this.#awaiting = new AwaitSlot(this.#settler);
   }
 
   /** The channel asks before it queues a request whose caller is this module's running handler. */
@@ -142,7 +144,7 @@ export abstract class HandlerInvocation<M, R, E> extends ServerSurface<M, E> {
     const teardown =
       shape === Shape.Observable
         ? followJob(this.#settler, job, result as Observable<unknown>)
-        : awaitJob(this.#settler, job, result as PromiseLike<unknown>);
+        : this.#awaiting.adopt(job, result as PromiseLike<unknown>);
     if (!job.settled) {
       job.teardown = teardown;
       return job;
