@@ -1,6 +1,7 @@
 // A handler that went asynchronous: its promise adopted, or its observable followed, until the
-// loop can settle it. Per asynchronous job: its callbacks (the loop's inner subscription is the
-// batch's, shared by every job of the batch).
+// loop can settle it. Per asynchronous job: the `then` of its promise (a native promise shares
+// the server's callbacks, AwaitSlot), or an observable's observer; the loop's inner
+// subscription is the batch's, shared by every job of the batch.
 import { EmptyError, type Observable, type Observer, take, type Unsubscribable } from 'rxjs';
 
 import { onAbort } from '../signal/abort-fanout.js';
