@@ -123,6 +123,12 @@ describe('item 1: a thenable whose then() throws', () => {
         () => tampered(Promise.resolve(0), 'constructor', { get: () => boom() }),
         'boom',
       ],
+      ['a subclass of Promise', () => SubPromise.resolve(5), 5],
+      [
+        'an object that only inherits from Promise.prototype',
+        () => Object.create(Promise.prototype),
+        'TypeError',
+      ],
     ];
     for (const [name, make, expected] of shapes) {
       const { dispatcher, server } = moduleWith(make);
@@ -130,6 +136,8 @@ describe('item 1: a thenable whose then() throws', () => {
       for (const result of results) {
         if (expected === 'boom')
           expect([name, (result as { error: Error }).error.message]).toEqual([name, 'boom']);
+        else if (expected === 'TypeError')
+          expect([name, (result as { error: Error }).error]).toEqual([name, expect.any(TypeError)]);
         else expect([name, result]).toEqual([name, { value: expected }]);
       }
       await expect(dispatcher.request('ping')).resolves.toBe('pong');
@@ -194,6 +202,8 @@ describe('item 1: a thenable whose then() throws', () => {
     expect(logger.errors).toHaveLength(1);
   });
 });
+
+class SubPromise<T> extends Promise<T> {}
 
 /** A native promise with an own `then` or `constructor`. */
 function tampered<T>(

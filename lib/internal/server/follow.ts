@@ -26,9 +26,10 @@ export interface Settler {
  * allocated). It can hold one promise at a time: the default loop awaits one job at a time, so
  * that is every promise of the loop; another that comes while it is taken (under
  * `concurrency`, or a promise that never settled) gets callbacks of its own from
- * {@link awaitJob}. Only a promise of the global `Promise` with its prototype's `then` is held
- * here: such a promise calls exactly one of its callbacks, once, so the shared pair always
- * answers the job it was given for.
+ * {@link awaitJob}. Only an instance of the global `Promise` whose `then` is its prototype's is
+ * held here: a promise calls exactly one of its callbacks, once, so the shared pair always
+ * answers the job it was given for (an object that only inherits from `Promise.prototype` makes
+ * that `then` throw, and the job fails with it, as `await` would).
  */
 export class AwaitSlot {
   #job: Job | undefined;
@@ -39,8 +40,7 @@ export class AwaitSlot {
 
   /** As {@link awaitJob}. */
   adopt(job: Job, thenable: PromiseLike<unknown>): undefined {
-    if (this.#job !== undefined || Object.getPrototypeOf(thenable) !== Promise.prototype)
-      return awaitJob(this.loop, job, thenable);
+    if (this.#job !== undefined || !(thenable instanceof Promise)) return awaitJob(this.loop, job, thenable);
     try {
       // An own `then` (or a getter) is anybody's: read once, and trusted only if it is the
       // prototype's. Read unbound, then called on its promise.
