@@ -48,7 +48,7 @@ export class AwaitSlot {
       const then = thenable.then;
       if (then !== Promise.prototype.then) return awaitJob(this.loop, job, thenable);
       this.#job = job;
-      then.call(thenable, this.#onValue, this.#onError);
+      void then.call(thenable, this.#onValue, this.#onError); // the promise it returns follows ours: nobody needs it
     } catch (error: unknown) {
       // A throwing `then` getter, or a `constructor` (read by `then` for the promise it makes)
       // that throws: as `await` would, the job fails with it.
