@@ -317,6 +317,14 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
   }
 
   /**
+   * Puts `call` in the rate limit's line. A method of its own: the closure it makes, were it in
+   * #call, would give every call a context (the variables it captures) even with no rate limit.
+   */
+  #waitInLine<T extends R>(call: RequestOneshot<M, R, E, T>): void {
+    call.waitInLine(this.#rateLimited(() => call.send()));
+  }
+
+  /**
    * Sends one request and settles it exactly once: with `reject`, through `settle` (the promise's
    * resolve) for a value and `reject` for an error; without, through `settle` with the Result.
    * Returns the request, to give up on (used by `request$`), unless it failed before it was made.
@@ -370,7 +378,7 @@ export class SparkGenericModuleDispatcher<M, R, C = SparkChannelCancellationToke
     if (this.#limiter === undefined || this.sender.isClosed) call.send();
     else {
       try {
-        call.waitInLine(this.#rateLimited(() => call.send()));
+        this.#waitInLine(call);
       } catch (error: unknown) {
         // The rate limiter's clock is the user's (the `scheduler` option): its now() threw, unsent.
         call.fail(error);

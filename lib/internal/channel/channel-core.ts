@@ -69,6 +69,19 @@ export class ChannelCore extends ChannelQueue implements ChannelPort {
     if (message.type !== 'Shutdown') this.trace?.sent(message);
     if (this.hasSpace()) return this.#admit(message, refusedBy, trusted);
     if (message.type === 'Shutdown') this.closed = true; // later senders are refused at once
+    this.#waitWithPromise(message, trusted, refusedBy, wait);
+  }
+
+  /**
+   * The sender of `message` waits for room. Apart from `offer`: its closures, there, would give
+   * every offer a context for the variables they capture, room or not.
+   */
+  #waitWithPromise(
+    message: AnyMessage,
+    trusted: boolean,
+    refusedBy: ((error: unknown) => void) | undefined,
+    wait: ((accepted: Promise<void>) => void) | undefined,
+  ): void {
     const waiting = new Promise<void>((resolve, reject) => {
       this.#waitForRoom({ message, trusted, resolve, reject, gone: false });
     });

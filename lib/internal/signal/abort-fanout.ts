@@ -115,26 +115,10 @@ export function reasonOf(signal: AbortSignal): unknown {
  * @throws whatever the native `addEventListener` throws for it (nothing is left registered then).
  */
 export function join(signal: AbortSignal, member: AbortMember): AbortFanout {
-  // Callers mostly pass one signal to a run of requests: the last fan-out is tried first.
-  let fanout = recent?.signal === signal ? recent : fanouts.get(signal);
-  if (fanout === undefined) {
-    const listener = (): void => {
-      fanouts.delete(signal);
-      if (recent === created) recent = undefined;
-      const reason = reasonOf(signal);
-      // Each is unlinked before it is told: one that leaves meanwhile is not told, and one told
-      // leaves nothing to sweep.
-      for (let m = created.head; m !== undefined; m = created.head) {
-        unlink(created, m);
-        m.onAbort(reason);
-      }
-    };
-    // Registered before it is recorded: if this throws, no later request joins a dead fanout.
-    (addListener as Listen).call(signal, 'abort', listener, { once: true });
-    const created: AbortFanout = { signal, listener, head: undefined, tail: undefined, queued: false };
-    fanout = created;
-    fanouts.set(signal, fanout);
-  }
+  // Callers mostly pass one signal to a run of requests: the last fan-out is tried first. The
+  // listener is made elsewhere: a closure here would give every call a context of its own
+  // (the variables it captures), 80 B per request measured, even when the fan-out exists.
+  const fanout = (recent?.signal === signal ? recent : fanouts.get(signal)) ?? fanoutOf(signal);
   recent = fanout;
   member.abortFanout = fanout;
   member.abortNext = undefined;
@@ -143,6 +127,26 @@ export function join(signal: AbortSignal, member: AbortMember): AbortFanout {
   else fanout.tail.abortNext = member;
   fanout.tail = member;
   return fanout;
+}
+
+/** A new fan-out for `signal`, its native listener registered (first, so a throw leaves none). */
+function fanoutOf(signal: AbortSignal): AbortFanout {
+  const listener = (): void => {
+    fanouts.delete(signal);
+    if (recent === created) recent = undefined;
+    const reason = reasonOf(signal);
+    // Each is unlinked before it is told: one that leaves meanwhile is not told, and one told
+    // leaves nothing to sweep.
+    for (let m = created.head; m !== undefined; m = created.head) {
+      unlink(created, m);
+      m.onAbort(reason);
+    }
+  };
+  // Registered before it is recorded: if this throws, no later request joins a dead fanout.
+  (addListener as Listen).call(signal, 'abort', listener, { once: true });
+  const created: AbortFanout = { signal, listener, head: undefined, tail: undefined, queued: false };
+  fanouts.set(signal, created);
+  return created;
 }
 
 function unlink(fanout: AbortFanout, member: AbortMember): void {
