@@ -73,8 +73,8 @@ export class ChannelCore extends ChannelQueue implements ChannelPort {
   }
 
   /**
-   * The sender of `message` waits for room. Apart from `offer`: its closures, there, would give
-   * every offer a context for the variables they capture, room or not.
+   * The sender of `message` waits for room. Apart from `offer`: its closures, there, would put
+   * the variables they capture in a context made on every offer, room or not.
    */
   #waitWithPromise(
     message: AnyMessage,
